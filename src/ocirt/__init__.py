@@ -1,0 +1,1 @@
+"""ocirt: command line and pyinfra front ends over the runtime library."""
