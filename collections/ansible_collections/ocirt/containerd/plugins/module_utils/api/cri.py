@@ -1,0 +1,39 @@
+"""The Kubernetes CRI (runtime.v1, and v1alpha2 on containerd 1.x) served on the same socket."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+from ..transport.connection import Connection, Method
+from ..transport.errors import OcirtError
+from ..wire.schema import STRING, Field, Message
+
+PROTO = "kubernetes/cri-api pkg/apis/runtime/v1/api.proto"
+API_VERSIONS = ("v1", "v1alpha2")
+
+
+def _version_method(api: str) -> Method:
+    request = Message(f"runtime.{api}.VersionRequest", PROTO, [Field(1, "version", STRING)])
+    response = Message(
+        f"runtime.{api}.VersionResponse",
+        PROTO,
+        [
+            Field(1, "version", STRING),
+            Field(2, "runtime_name", STRING),
+            Field(3, "runtime_version", STRING),
+            Field(4, "runtime_api_version", STRING),
+        ],
+    )
+    return Method(f"/runtime.{api}.RuntimeService/Version", request, response)
+
+
+VERSION = {api: _version_method(api) for api in API_VERSIONS}
+
+
+def runtime_version(conn: Connection, api: str = "v1") -> Optional[Dict[str, Any]]:
+    """The CRI Version answer for one API version, or None if that API is not served."""
+    try:
+        # the CRI plugin works in namespace k8s.io whatever the header says
+        return conn.call(VERSION[api], {"version": "v1"}, namespace=None, timeout=10)
+    except OcirtError:
+        return None

@@ -1,0 +1,89 @@
+"""Library exceptions: gRPC status codes turned into messages a person can act on.
+
+Every error the library raises is an ``OcirtError``; front ends print ``str(error)`` and
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from typing import Optional
+
+
+class OcirtError(Exception):
+    """Base of every error the runtime library raises on purpose."""
+
+
+class InvalidInput(OcirtError):
+    """The caller asked for something malformed; nothing was sent to containerd."""
+
+
+class DaemonUnavailable(OcirtError):
+    """No containerd answered: socket missing, refused, not permitted, or timed out."""
+
+
+class PermissionDenied(DaemonUnavailable):
+    """The socket exists but this user may not connect to it."""
+
+
+class NotFound(OcirtError):
+    pass
+
+
+class AlreadyExists(OcirtError):
+    pass
+
+
+class FailedPrecondition(OcirtError):
+    pass
+
+
+class NamespaceRequired(FailedPrecondition):
+    pass
+
+
+class InvalidArgument(OcirtError):
+    pass
+
+
+class Timeout(OcirtError):
+    pass
+
+
+class Unimplemented(OcirtError):
+    pass
+
+
+class RemoteError(OcirtError):
+    """Any other status containerd returned, with its code kept for callers."""
+
+    def __init__(self, message: str, code: Optional[str] = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def describe_unreachable(address: str) -> DaemonUnavailable:
+    """Explain why nothing answers on ``address``, looking at the socket file itself."""
+    try:
+        st = os.stat(address)
+    except FileNotFoundError:
+        return DaemonUnavailable(
+            f"there is no containerd socket at {address}: is containerd installed and "
+            "running? (set the address option or CONTAINERD_ADDRESS if it listens elsewhere)"
+        )
+    except PermissionError:
+        return PermissionDenied(
+            f"permission denied reaching {address}: run as root or as a member of the "
+            "socket's group"
+        )
+    if not stat.S_ISSOCK(st.st_mode):
+        return DaemonUnavailable(f"{address} exists but is not a socket")
+    if not os.access(address, os.R_OK | os.W_OK):
+        return PermissionDenied(
+            f"permission denied on {address}: run as root or as a member of the socket's group"
+        )
+    return DaemonUnavailable(
+        f"containerd is not answering on {address}: is the service running? "
+        "(the socket file exists, but nothing accepts connections on it)"
+    )

@@ -1,0 +1,125 @@
+#!/usr/bin/python
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Ansible module: a containerd namespace present with its labels, or absent."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: namespace
+short_description: Manage containerd namespaces and their labels
+version_added: 0.1.0
+description:
+  - Creates, relabels and deletes containerd namespaces through containerd's gRPC API.
+  - A namespace that still holds images, containers, content or snapshots is never deleted;
+    the error names what it holds.
+author:
+  - ocirt contributors
+extends_documentation_fragment:
+  - ocirt.containerd.connection
+  - ocirt.containerd.attributes
+  - ocirt.containerd.attributes.ACTIONGROUP
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
+options:
+  name:
+    description:
+      - Name of the namespace, such as C(k8s.io) or C(builds).
+      - Letters and digits separated by single C(.), C(_) or C(-), at most 76 characters.
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) creates the namespace if needed and sets O(labels).
+      - V(absent) deletes it; containerd only deletes empty namespaces.
+    type: str
+    choices: [present, absent]
+    default: present
+  labels:
+    description:
+      - Labels to set on the namespace. Labels not listed are kept unless O(purge_labels=true).
+      - containerd reads C(containerd.io/defaults/snapshotter) and
+        C(containerd.io/defaults/runtime) labels as the namespace's defaults.
+    type: dict
+    default: {}
+  purge_labels:
+    description:
+      - Remove labels that are not listed in O(labels).
+    type: bool
+    default: false
+"""
+
+EXAMPLES = r"""
+- name: A namespace for build jobs, with overlayfs as its default snapshotter
+  ocirt.containerd.namespace:
+    name: builds
+    labels:
+      containerd.io/defaults/snapshotter: overlayfs
+
+- name: Remove it (fails, naming its images and containers, if it is not empty)
+  ocirt.containerd.namespace:
+    name: builds
+    state: absent
+"""
+
+RETURN = r"""
+namespace:
+  description: The namespace after the run (as it would be, in check mode); null when absent.
+  returned: success
+  type: dict
+  sample: {"name": "builds", "labels": {"containerd.io/defaults/snapshotter": "overlayfs"}}
+actions:
+  description: What was done (or would be done in check mode), and why.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{"action": "create", "target": "builds", "reason": "namespace does not exist"}]
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.ocirt.containerd.plugins.module_utils.module_support import (
+    argument_spec,
+    run_with_connection,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.namespace import (
+    DesiredNamespace,
+    apply_namespace,
+    plan_namespace,
+)
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec=argument_spec(
+            name={"type": "str", "required": True},
+            state={"type": "str", "choices": ["present", "absent"], "default": "present"},
+            labels={"type": "dict", "default": {}},
+            purge_labels={"type": "bool", "default": False},
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    desired = DesiredNamespace(
+        name=p["name"],
+        state=p["state"],
+        labels={k: str(v) for k, v in p["labels"].items()},
+        purge_labels=p["purge_labels"],
+    )
+
+    def work(conn):
+        plan = plan_namespace(conn, desired)
+        namespace = plan.after if module.check_mode else apply_namespace(conn, plan)
+        result = {"changed": plan.changed, "namespace": namespace, "actions": plan.summaries()}
+        if module._diff:
+            result["diff"] = plan.diff()
+        return result
+
+    run_with_connection(module, work)
+
+
+if __name__ == "__main__":
+    main()
