@@ -14,7 +14,7 @@ description:
     and the reason of each failed one, the snapshotters, whether the Kubernetes CRI is served
     and in which API versions, and each namespace with its image and container counts.
 author:
-  - ocirt contributors
+  - ocirt maintainers (@ocirt)
 extends_documentation_fragment:
   - ocirt.containerd.connection
   - ocirt.containerd.attributes
@@ -103,7 +103,7 @@ plugins:
       type: list
       elements: str
 failed_plugins:
-  description: The plugins whose status is C(error), same shape as O(plugins).
+  description: The plugins whose status is C(error), same shape as RV(plugins).
   returned: success
   type: list
   elements: dict

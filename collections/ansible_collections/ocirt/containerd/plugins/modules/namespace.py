@@ -13,7 +13,7 @@ description:
   - A namespace that still holds images, containers, content or snapshots is never deleted;
     the error names what it holds.
 author:
-  - ocirt contributors
+  - ocirt maintainers (@ocirt)
 extends_documentation_fragment:
   - ocirt.containerd.connection
   - ocirt.containerd.attributes

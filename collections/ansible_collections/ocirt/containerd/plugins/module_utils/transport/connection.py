@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import os
+import socket
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple
 
 from ..wire.schema import Message
@@ -84,6 +85,10 @@ class Connection:
                 ("grpc.enable_http_proxy", 0),
                 # authority as containerd's Go client sends it; grpc-go rejects odd ones
                 ("grpc.default_authority", "localhost"),
+                # a restarted daemon is back within a second; don't back off for minutes
+                ("grpc.initial_reconnect_backoff_ms", 100),
+                ("grpc.min_reconnect_backoff_ms", 100),
+                ("grpc.max_reconnect_backoff_ms", 1000),
             ],
         )
         self._stubs: Dict[str, Any] = {}
@@ -135,13 +140,23 @@ class Connection:
         timeout: Optional[float] = None,
     ) -> Dict[str, Any]:
         """A unary call; returns the decoded response."""
-        assert method.kind == UNARY, method
+        if method.kind != UNARY:
+            raise TypeError(f"{method} is not a unary call")
         payload = method.request.encode(request or {})
         md = self._metadata(self.namespace if namespace is ... else namespace, lease)
+        stub = self._stub(method)
+        deadline = timeout or self.timeout
         try:
-            raw = self._stub(method)(payload, timeout=timeout or self.timeout, metadata=md)
+            raw = stub(payload, timeout=deadline, metadata=md)
         except grpc.RpcError as exc:
-            raise self._translate(exc, method) from None
+            if not self._reachable_again(exc):
+                raise self._translate(exc, method) from None
+            # the channel failed while the daemon was away and is still backing off, but the
+            # socket accepts connections again (a restart): wait for the channel once
+            try:
+                raw = stub(payload, timeout=deadline, metadata=md, wait_for_ready=True)
+            except grpc.RpcError as exc2:
+                raise self._translate(exc2, method) from None
         return method.response.decode(raw)
 
     def stream(
@@ -154,7 +169,8 @@ class Connection:
         timeout: Optional[float] = None,
     ) -> Iterator[Dict[str, Any]]:
         """A server-streaming call; yields decoded responses as they arrive."""
-        assert method.kind == SERVER_STREAM, method
+        if method.kind != SERVER_STREAM:
+            raise TypeError(f"{method} is not a server_stream call")
         payload = method.request.encode(request or {})
         md = self._metadata(self.namespace if namespace is ... else namespace, lease)
         try:
@@ -173,7 +189,8 @@ class Connection:
         timeout: Optional[float] = None,
     ) -> Iterator[Dict[str, Any]]:
         """A bidirectional stream: requests are sent as the iterable yields them."""
-        assert method.kind == BIDI_STREAM, method
+        if method.kind != BIDI_STREAM:
+            raise TypeError(f"{method} is not a bidi_stream call")
         md = self._metadata(self.namespace if namespace is ... else namespace, lease)
         encoded = (method.request.encode(r) for r in requests)
         try:
@@ -183,6 +200,20 @@ class Connection:
             raise self._translate(exc, method) from None
 
     # -- errors ------------------------------------------------------------------------
+
+    def _reachable_again(self, exc: Any) -> bool:
+        """True when a call failed as UNAVAILABLE although the socket now accepts."""
+        if exc.code() != grpc.StatusCode.UNAVAILABLE:
+            return False
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        probe.settimeout(1.0)
+        try:
+            probe.connect(self.address)
+            return True
+        except OSError:
+            return False
+        finally:
+            probe.close()
 
     def _translate(self, exc: Any, method: Method) -> errors.OcirtError:
         code = exc.code() if hasattr(exc, "code") else None
