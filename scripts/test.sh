@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The whole test suite: set up, lint, Ansible sanity, then pytest against private containerd
+# daemons of every supported series (fetched and cached on first use) and a local registry.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+bash scripts/setup.sh
+export OCIRT_CONTAINERD_VERSIONS=${OCIRT_CONTAINERD_VERSIONS:-1.6,1.7,2.1}
+for series in ${OCIRT_CONTAINERD_VERSIONS//,/ }; do
+  [ "$series" = 1.6 ] || bash scripts/fetch-containerd.sh "$series"
+done
+echo "== ruff"
+.venv/bin/ruff check .
+echo "== ansible-test sanity"
+bash scripts/sanity.sh
+echo "== pytest (containerd $OCIRT_CONTAINERD_VERSIONS)"
+exec .venv/bin/python -m pytest "$@"
