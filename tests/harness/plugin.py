@@ -1,0 +1,144 @@
+"""pytest fixtures of the ocirt harness (registered by tests/conftest.py).
+
+Session fixtures:
+  containerd      a started ContainerdDaemon, parametrized over the selected series
+                  (OCIRT_CONTAINERD_VERSIONS, comma list of 1.6/1.7/2.1, default "1.6,2.1";
+                  test ids "1.6", "1.7", "2.1"). 1.7/2.1 are fetched (cached) with
+                  scripts/fetch-containerd.sh.
+  registry_http   Registry, plain HTTP on 127.0.0.1
+  registry_tls    Registry, TLS with a CA made for the session (.ca_path)
+  registry_auth   Registry, TLS + htpasswd basic auth (.username/.password)
+  test_ca         the CertificateAuthority used by the TLS registries
+Function fixtures:
+  containerd_namespace   a fresh namespace name on `containerd`, cleaned up afterwards
+  busybox                harness.images.busybox_image() (3 layers, see there)
+
+When a test fails, the log tails of the daemons and registries it used are added to its
+report.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from typing import Iterator, List
+
+import pytest
+
+from .daemon import ALL_SERIES, ContainerdDaemon, ensure_containerd
+from .images import Image, busybox_image
+from .registry import Registry
+from .tls import CertificateAuthority
+
+DEFAULT_VERSIONS = "1.6,2.1"
+
+
+def selected_series() -> List[str]:
+    raw = os.environ.get("OCIRT_CONTAINERD_VERSIONS", DEFAULT_VERSIONS)
+    series = [v.strip() for v in raw.split(",") if v.strip()]
+    bad = [v for v in series if v not in ALL_SERIES]
+    if bad:
+        raise pytest.UsageError(
+            f"OCIRT_CONTAINERD_VERSIONS: unknown series {', '.join(bad)}; "
+            f"allowed: {', '.join(ALL_SERIES)}"
+        )
+    return list(dict.fromkeys(series))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "containerd_series(*series): run only with these containerd series"
+    )
+    selected_series()  # fail early on a bad selection
+
+
+@pytest.fixture(scope="session", params=selected_series(), ids=str)
+def containerd(request: pytest.FixtureRequest) -> Iterator[ContainerdDaemon]:
+    series = request.param
+    ensure_containerd(series)
+    daemon = ContainerdDaemon(series)
+    try:
+        daemon.start()
+    except BaseException:
+        daemon.stop(keep_files=True)
+        raise
+    yield daemon
+    daemon.stop()
+
+
+@pytest.fixture(autouse=True)
+def _containerd_series_marker(request: pytest.FixtureRequest) -> None:
+    marker = request.node.get_closest_marker("containerd_series")
+    if marker is None or "containerd" not in request.fixturenames:
+        return
+    series = request.getfixturevalue("containerd").series
+    if series not in marker.args:
+        pytest.skip(f"not for containerd {series} (only {', '.join(marker.args)})")
+
+
+@pytest.fixture
+def containerd_namespace(containerd: ContainerdDaemon) -> Iterator[str]:
+    ns = f"ocirt-test-{secrets.token_hex(4)}"
+    yield ns
+    containerd.cleanup_namespace(ns)
+
+
+@pytest.fixture(scope="session")
+def test_ca(tmp_path_factory: pytest.TempPathFactory) -> CertificateAuthority:
+    return CertificateAuthority(tmp_path_factory.mktemp("ca"))
+
+
+@pytest.fixture(scope="session")
+def registry_http() -> Iterator[Registry]:
+    reg = Registry().start()
+    yield reg
+    reg.stop()
+
+
+@pytest.fixture(scope="session")
+def registry_tls(test_ca: CertificateAuthority) -> Iterator[Registry]:
+    reg = Registry(tls=True, ca=test_ca).start()
+    yield reg
+    reg.stop()
+
+
+@pytest.fixture(scope="session")
+def registry_auth(test_ca: CertificateAuthority) -> Iterator[Registry]:
+    reg = Registry(tls=True, auth=True, ca=test_ca).start()
+    yield reg
+    reg.stop()
+
+
+@pytest.fixture(scope="session")
+def _busybox_session() -> Image:
+    return busybox_image()
+
+
+@pytest.fixture
+def busybox(_busybox_session: Image) -> Image:
+    return _busybox_session
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    outcome = yield
+    rep = outcome.get_result()
+    if not rep.failed:
+        return
+    funcargs = getattr(item, "funcargs", None) or {}
+    seen = set()
+    for value in funcargs.values():
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        if isinstance(value, ContainerdDaemon):
+            rep.sections.append(
+                (
+                    f"containerd {value.version} log ({value.log_path}, last 40 lines)",
+                    value.log_tail(40) or "(empty)",
+                )
+            )
+        elif isinstance(value, Registry):
+            rep.sections.append(
+                (f"registry {value.url} log (last 20 lines)", value.log_tail(20) or "(empty)")
+            )
