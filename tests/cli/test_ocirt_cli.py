@@ -12,8 +12,14 @@ OCIRT = str(Path(sys.executable).parent / "ocirt")
 def ocirt(*args, env=None):
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("CONTAINERD_")}
     full_env.update(env or {})
-    return subprocess.run([OCIRT, *args], capture_output=True, text=True, env=full_env,
-                          stdin=subprocess.DEVNULL, timeout=60)
+    return subprocess.run(
+        [OCIRT, *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
 
 
 def test_info_table_and_json(containerd):
@@ -28,10 +34,12 @@ def test_info_table_and_json(containerd):
 
 def test_info_plugins_table_matches_ctr(containerd):
     out = ocirt("-a", containerd.address, "info", "--plugins").stdout
-    ours = {tuple(line.split()[:2]) + (line.split()[-1],) for line in out.splitlines()
-            if line.startswith("io.containerd.")}
-    theirs = {(c[0], c[1], c[-1]) for c in
-              (line.split() for line in containerd.ctr("plugins", "ls").stdout.splitlines()[1:])}
+    rows = [line.split() for line in out.splitlines() if line.startswith("io.containerd.")]
+    ours = {(cols[0], cols[1], cols[-1]) for cols in rows}
+    theirs = {
+        (c[0], c[1], c[-1])
+        for c in (line.split() for line in containerd.ctr("plugins", "ls").stdout.splitlines()[1:])
+    }
     assert ours == theirs
 
 
