@@ -8,6 +8,7 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.api import (
     content,
     images,
     introspection,
+    leases,
     namespaces,
     version,
 )
@@ -94,7 +95,11 @@ def test_namespace_made_by_ctr_is_seen(conn, containerd, containerd_namespace):
 def test_bidi_write_then_ctr_reads_it(conn, containerd, containerd_namespace):
     view = conn.with_namespace(containerd_namespace)
     data = b"".join(b"line %d of a blob that spans several chunks\n" % i for i in range(60000))
-    digest = content.write_blob(view, data, "ocirt-test-blob", labels={"purpose": "test"})
+    # unreferenced content is garbage: keep it under a lease while we look at it
+    lease = leases.create_lease(view)
+    digest = content.write_blob(
+        view, data, "ocirt-test-blob", labels={"purpose": "test"}, lease=lease
+    )
     got = containerd.ctr("content", "get", digest, namespace=containerd_namespace)
     assert got.stdout == data.decode()
     info = content.content_info(view, digest)
@@ -102,7 +107,9 @@ def test_bidi_write_then_ctr_reads_it(conn, containerd, containerd_namespace):
     assert content.read_blob(view, digest) == data
     assert digest in containerd.ctr("content", "ls", "-q", namespace=containerd_namespace).stdout
     # writing it again is not an error: the blob is already there
-    assert content.write_blob(view, data, "ocirt-test-blob-2") == digest
+    assert content.write_blob(view, data, "ocirt-test-blob-2", lease=lease) == digest
+    leases.delete_lease(view, lease, sync=True)
+    assert content.content_info(view, digest) is None  # collected once the lease is gone
 
 
 def test_server_stream_lists_imported_images(

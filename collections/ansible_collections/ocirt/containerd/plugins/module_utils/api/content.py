@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import queue
-from typing import Any, Dict, Iterator, Mapping, Optional, Sequence
+from typing import Any, Callable, Dict, Iterable, Iterator, Mapping, Optional, Sequence
 
 from ..transport.connection import BIDI_STREAM, SERVER_STREAM, Connection, Method
 from ..transport.errors import AlreadyExists, InvalidInput, NotFound
@@ -107,21 +107,50 @@ def read_blob(conn: Connection, digest: str) -> bytes:
     return b"".join(chunk["data"] for chunk in conn.stream(READ, {"digest": digest}))
 
 
-def write_blob(
+def update_labels(
+    conn: Connection, digest: str, labels: Mapping[str, Optional[str]]
+) -> Dict[str, Any]:
+    """Set labels on a blob (None removes one); other labels stay."""
+    kept = {k: v for k, v in labels.items() if v is not None}
+    request = {
+        "info": {"digest": digest, "labels": kept},
+        "update_mask": {"paths": [f"labels.{k}" for k in sorted(labels)]},
+    }
+    return conn.call(UPDATE, request)["info"]
+
+
+def delete_blob(conn: Connection, digest: str) -> None:
+    try:
+        conn.call(DELETE, {"digest": digest})
+    except NotFound:
+        pass
+
+
+def abort_ingest(conn: Connection, ref: str) -> None:
+    try:
+        conn.call(ABORT, {"ref": ref})
+    except NotFound:
+        pass
+
+
+def write_content(
     conn: Connection,
-    data: bytes,
+    open_at: Callable[[int], Iterable[bytes]],
+    total: int,
+    expected: str,
     ref: str,
     labels: Optional[Mapping[str, str]] = None,
     lease: Optional[str] = None,
-) -> str:
-    """Ingest ``data`` through Content.Write and return its digest.
+    progress: Optional[Callable[[int], None]] = None,
+) -> bool:
+    """Ingest a blob through Content.Write; returns False if it was already present.
 
-    STAT first: an earlier interrupted write under the same ref resumes from the offset the
-    daemon already holds. A blob that is already present counts as written.
+    STAT comes first: when an earlier, interrupted write under the same ``ref`` left data
+    behind, the daemon reports its offset and ``open_at(offset)`` is asked only for the rest.
+    containerd checks ``expected`` (digest) and ``total`` (size) itself at COMMIT, so a blob
+    that does not match is refused and never becomes content.
     """
-    digest = "sha256:" + hashlib.sha256(data).hexdigest()
-    total = len(data)
-    outbox: queue.Queue[Optional[Dict[str, Any]]] = queue.Queue()
+    outbox: queue.Queue = queue.Queue()
 
     def requests() -> Iterator[Dict[str, Any]]:
         while True:
@@ -130,25 +159,50 @@ def write_blob(
                 return
             yield item
 
-    outbox.put({"action": STAT, "ref": ref, "total": total, "expected": digest})
+    outbox.put({"action": STAT, "ref": ref, "total": total, "expected": expected})
     replies = conn.bidi(WRITE_METHOD, requests(), lease=lease)
     try:
         status = next(replies)
         offset = status["offset"] if 0 < status["offset"] <= total else 0
-        for start in range(offset, total, CHUNK_SIZE):
-            outbox.put({"action": WRITE, "ref": ref, "offset": start,
-                        "data": data[start : start + CHUNK_SIZE]})
-        outbox.put({"action": COMMIT, "ref": ref, "total": total, "expected": digest,
-                    "offset": total, "labels": dict(labels or {})})
+        if progress and offset:
+            progress(offset)
+        for chunk in open_at(offset):
+            for start in range(0, len(chunk), CHUNK_SIZE):
+                piece = chunk[start : start + CHUNK_SIZE]
+                outbox.put({"action": WRITE, "ref": ref, "offset": offset, "data": piece})
+                offset += len(piece)
+                if progress:
+                    progress(len(piece))
+        if offset != total:
+            raise InvalidInput(f"{expected}: got {offset} bytes, the descriptor says {total}")
+        outbox.put(
+            {
+                "action": COMMIT,
+                "ref": ref,
+                "total": total,
+                "expected": expected,
+                "offset": offset,
+                "labels": dict(labels or {}),
+            }
+        )
         outbox.put(None)
-        committed = ""
-        for reply in replies:  # WRITE acks, then the commit answer (sent twice)
-            if reply["action"] == COMMIT and reply["digest"]:
-                committed = reply["digest"]
+        for _reply in replies:  # WRITE acks, then the commit answer (sent twice)
+            pass
     except AlreadyExists:
-        return digest
+        return False
     finally:
         outbox.put(None)
-    if committed and committed != digest:
-        raise InvalidInput(f"containerd committed {committed}, expected {digest}")
+    return True
+
+
+def write_blob(
+    conn: Connection,
+    data: bytes,
+    ref: str,
+    labels: Optional[Mapping[str, str]] = None,
+    lease: Optional[str] = None,
+) -> str:
+    """Ingest ``data`` and return its digest; a blob already present counts as written."""
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    write_content(conn, lambda offset: [data[offset:]], len(data), digest, ref, labels, lease)
     return digest

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from ..transport.connection import Connection, Method
+from ..transport.errors import AlreadyExists, NotFound
 from ..wire.schema import BOOL, STRING, Field, MapOf, Message
 from ..wire.wellknown import EMPTY, FIELD_MASK, TIMESTAMP
 from .types import DESCRIPTOR
@@ -53,3 +54,37 @@ DELETE = Method(_SERVICE + "Delete", DELETE_REQUEST, EMPTY)
 def list_images(conn: Connection, filters: Sequence[str] = ()) -> List[Dict[str, Any]]:
     """Image records in the connection's namespace (filters are OR-ed, as in containerd)."""
     return conn.call(LIST, {"filters": list(filters)})["images"]
+
+
+def get_image(conn: Connection, name: str) -> Optional[Dict[str, Any]]:
+    """The image record, or None if the namespace has no image of that name."""
+    try:
+        return conn.call(GET, {"name": name})["image"]
+    except NotFound:
+        return None
+
+
+def put_image(
+    conn: Connection,
+    name: str,
+    target: Mapping[str, Any],
+    labels: Optional[Mapping[str, str]] = None,
+    lease: Optional[str] = None,
+) -> Dict[str, Any]:
+    """Create the image record, or point an existing one at ``target`` (as ctr does)."""
+    image = {"name": name, "target": dict(target), "labels": dict(labels or {})}
+    try:
+        return conn.call(CREATE, {"image": image}, lease=lease)["image"]
+    except AlreadyExists:
+        paths = ["target"] + [f"labels.{k}" for k in sorted(labels or {})]
+        request = {"image": image, "update_mask": {"paths": paths}}
+        return conn.call(UPDATE, request, lease=lease)["image"]
+
+
+def delete_image(conn: Connection, name: str, sync: bool = False) -> bool:
+    """Delete the record (``sync`` waits for GC of what it alone kept); False if absent."""
+    try:
+        conn.call(DELETE, {"name": name, "sync": sync}, timeout=300 if sync else None)
+    except NotFound:
+        return False
+    return True

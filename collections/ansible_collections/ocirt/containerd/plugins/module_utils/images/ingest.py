@@ -1,0 +1,253 @@
+"""Write an image graph (index -> manifests -> config + layers) into the content store.
+
+Shared by pulls (blobs come from a registry) and archive imports (blobs come from a tar):
+both hand over a ``BlobSource``. Small JSON blobs are checked here (size and digest) before
+they are parsed; layers are streamed and containerd checks them at commit. Every blob is
+written under the caller's lease with the labels containerd's own client would set, so GC,
+`ctr` and the CRI treat the result exactly like an image containerd pulled itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional
+
+from ..api import content
+from ..transport.connection import Connection
+from ..transport.errors import InvalidInput, OcirtError
+from . import media_types as mt
+from .platforms import format_platform, select_manifests
+
+DEFAULT_PARALLEL_LAYERS = 3
+
+
+class BlobSource:
+    """Where blobs come from. ``open(descriptor, offset)`` yields the bytes from ``offset``."""
+
+    def open(self, descriptor: Mapping[str, Any], offset: int = 0) -> Iterable[bytes]:
+        raise NotImplementedError
+
+    def read(self, descriptor: Mapping[str, Any]) -> bytes:
+        """A small blob (manifest, index, config), checked against its descriptor."""
+        if int(descriptor["size"]) > mt.MAX_MANIFEST_SIZE:
+            raise InvalidInput(
+                f"{descriptor['digest']} is {descriptor['size']} bytes: refusing a "
+                f"{descriptor.get('mediaType', 'blob')} over {mt.MAX_MANIFEST_SIZE} bytes"
+            )
+        data = b"".join(self.open(descriptor))
+        verify(data, descriptor)
+        return data
+
+    def location(self, descriptor: Mapping[str, Any]) -> Dict[str, str]:
+        """Extra labels for a blob, e.g. where it was pulled from."""
+        return {}
+
+
+def verify(data: bytes, descriptor: Mapping[str, Any]) -> None:
+    if len(data) != int(descriptor["size"]):
+        raise InvalidInput(
+            f"{descriptor['digest']}: {len(data)} bytes, the descriptor says {descriptor['size']}"
+        )
+    algorithm, _, expected = str(descriptor["digest"]).partition(":")
+    if algorithm not in ("sha256", "sha512"):
+        raise InvalidInput(f"unsupported digest algorithm in {descriptor['digest']}")
+    if hashlib.new(algorithm, data).hexdigest() != expected:
+        raise InvalidInput(f"content does not match its digest {descriptor['digest']}")
+
+
+@dataclass
+class PlatformImage:
+    """One platform's manifest with its parsed config."""
+
+    manifest_descriptor: Dict[str, Any]
+    manifest: Dict[str, Any]
+    config: Dict[str, Any]
+    platform: str
+
+
+@dataclass
+class IngestResult:
+    top: Dict[str, Any]  # the OCI descriptor the image record points at
+    images: List[PlatformImage] = field(default_factory=list)
+    written: List[str] = field(default_factory=list)  # digests newly written
+    platforms_in_index: List[str] = field(default_factory=list)
+
+
+Progress = Callable[[str, int, int], None]  # (digest, bytes just done, total size)
+
+
+def _ref_for(descriptor: Mapping[str, Any]) -> str:
+    media = descriptor.get("mediaType", "")
+    kind = (
+        "index"
+        if mt.is_index(media)
+        else "manifest"
+        if mt.is_manifest(media)
+        else ("config" if media in mt.CONFIGS else "layer")
+    )
+    return f"{kind}-{descriptor['digest']}"
+
+
+class Ingest:
+    def __init__(
+        self,
+        conn: Connection,
+        source: BlobSource,
+        lease: Optional[str],
+        progress: Optional[Progress] = None,
+        parallel: int = DEFAULT_PARALLEL_LAYERS,
+    ) -> None:
+        self.conn = conn
+        self.source = source
+        self.lease = lease
+        self.progress = progress
+        self.parallel = max(1, parallel)
+        self.written: List[str] = []
+
+    def _present(self, digest: str) -> bool:
+        return content.content_info(self.conn, digest) is not None
+
+    def _write_small(
+        self, descriptor: Mapping[str, Any], data: bytes, labels: Dict[str, str]
+    ) -> None:
+        labels = {**self.source.location(descriptor), **labels}
+        if self._present(descriptor["digest"]):
+            if labels:
+                content.update_labels(self.conn, descriptor["digest"], labels)
+            return
+        content.write_content(
+            self.conn,
+            lambda offset: [data[offset:]],
+            len(data),
+            descriptor["digest"],
+            _ref_for(descriptor),
+            labels,
+            self.lease,
+        )
+        self.written.append(descriptor["digest"])
+        if self.progress:
+            self.progress(descriptor["digest"], len(data), len(data))
+
+    def _write_stream(self, descriptor: Mapping[str, Any]) -> None:
+        digest = descriptor["digest"]
+        size = int(descriptor["size"])
+        if self._present(digest):
+            if self.progress:
+                self.progress(digest, size, size)
+            return
+        report = (lambda n: self.progress(digest, n, size)) if self.progress else None
+        try:
+            content.write_content(
+                self.conn,
+                lambda offset: self.source.open(descriptor, offset),
+                size,
+                digest,
+                _ref_for(descriptor),
+                self.source.location(descriptor),
+                self.lease,
+                report,
+            )
+        except OcirtError as exc:
+            # containerd refuses a blob whose bytes do not hash to the digest at commit
+            raise type(exc)(f"layer {digest}: {exc}") from None
+        self.written.append(digest)
+
+    def manifest(self, descriptor: Mapping[str, Any], platform: str) -> PlatformImage:
+        data = self.source.read(descriptor)
+        manifest = mt.parse_json_blob(data, f"manifest {descriptor['digest']}")
+        media = manifest.get("mediaType") or descriptor["mediaType"]
+        if not mt.is_manifest(media) or "config" not in manifest:
+            raise InvalidInput(f"{descriptor['digest']} is not an image manifest ({media})")
+        config_descriptor = manifest["config"]
+        config_data = self.source.read(config_descriptor)
+        config = mt.parse_json_blob(config_data, f"image config {config_descriptor['digest']}")
+        self._write_small(config_descriptor, config_data, {})
+        layers = manifest.get("layers") or []
+        if self.parallel > 1 and len(layers) > 1:
+            with ThreadPoolExecutor(max_workers=self.parallel) as pool:
+                for f in [pool.submit(self._write_stream, layer) for layer in layers]:
+                    f.result()
+        else:
+            for layer in layers:
+                self._write_stream(layer)
+        self._write_small(descriptor, data, mt.gc_labels(media, mt.children(media, manifest)))
+        return PlatformImage(dict(descriptor), manifest, config, platform or _platform_of(config))
+
+
+def _platform_of(config: Mapping[str, Any]) -> str:
+    return format_platform(
+        {
+            "os": config.get("os", ""),
+            "architecture": config.get("architecture", ""),
+            "variant": config.get("variant", ""),
+        }
+    )
+
+
+def ingest_image(
+    conn: Connection,
+    source: BlobSource,
+    top: Mapping[str, Any],
+    wanted_platform: Dict[str, str],
+    all_platforms: bool = False,
+    lease: Optional[str] = None,
+    progress: Optional[Progress] = None,
+    parallel: int = DEFAULT_PARALLEL_LAYERS,
+) -> IngestResult:
+    """Write the image under ``top`` for the wanted platform (or all of them)."""
+    ingest = Ingest(conn, source, lease, progress, parallel)
+    result = IngestResult(top=dict(top))
+    media = top.get("mediaType", "")
+    if mt.is_index(media):
+        data = source.read(top)
+        index = mt.parse_json_blob(data, f"index {top['digest']}")
+        entries = [
+            m for m in index.get("manifests") or [] if mt.is_manifest(m.get("mediaType", ""))
+        ]
+        result.platforms_in_index = [
+            format_platform(m["platform"]) for m in entries if m.get("platform")
+        ]
+        chosen = entries if all_platforms else select_manifests(entries, wanted_platform)[:1]
+        if not chosen:
+            raise InvalidInput(
+                f"no manifest for {format_platform(wanted_platform)} in the image; it has "
+                f"{', '.join(result.platforms_in_index) or 'no platform information'}"
+            )
+        for entry in chosen:
+            platform = format_platform(entry["platform"]) if entry.get("platform") else ""
+            result.images.append(ingest.manifest(entry, platform))
+        ingest._write_small(top, data, mt.gc_labels(media, mt.children(media, index)))
+    elif mt.is_manifest(media):
+        result.images.append(ingest.manifest(top, ""))
+    else:
+        raise InvalidInput(f"{top['digest']} is a {media or 'blob of unknown type'}, not an image")
+    result.written = ingest.written
+    return result
+
+
+def record_image(
+    conn: Connection,
+    names: List[str],
+    result: IngestResult,
+    snapshotter: Optional[str] = "overlayfs",
+    lease: Optional[str] = None,
+) -> Dict[str, Any]:
+    """Point each name at the ingested image and unpack its first (best) platform.
+
+    ``snapshotter=None`` skips unpacking. Returns {'target': api descriptor, 'chain_id'}.
+    """
+    from ..api.images import put_image
+    from .unpack import unpack  # late: only what records images needs the diff service
+
+    target = mt.to_api(result.top)
+    chain_id = ""
+    if snapshotter and result.images:
+        first = result.images[0]
+        chain_id = unpack(
+            conn, first.manifest, first.manifest["config"], first.config, snapshotter, lease
+        )
+    for name in names:
+        put_image(conn, name, target, lease=lease)
+    return {"target": target, "chain_id": chain_id}

@@ -1,0 +1,104 @@
+"""Unpack an image's layers into a snapshotter, the way containerd's own unpacker does.
+
+Each layer becomes a committed snapshot named by its chain ID, so `ctr run`, the CRI and
+containerd's own pulls all find and share them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from typing import Any, Dict, List, Mapping, Optional
+
+from ..api import content, diff, snapshots
+from ..transport.connection import Connection
+from ..transport.errors import AlreadyExists, InvalidInput
+from .media_types import to_api
+
+UNCOMPRESSED_LABEL = "containerd.io/uncompressed"
+SNAPSHOT_REF_LABEL = "containerd.io/snapshot.ref"
+
+
+def chain_ids(diff_ids: List[str]) -> List[str]:
+    """chainID[0] = diffID[0]; chainID[n] = sha256(chainID[n-1] + " " + diffID[n])."""
+    out: List[str] = []
+    for diff_id in diff_ids:
+        if not out:
+            out.append(diff_id)
+        else:
+            joined = f"{out[-1]} {diff_id}".encode()
+            out.append("sha256:" + hashlib.sha256(joined).hexdigest())
+    return out
+
+
+def snapshot_gc_label(snapshotter: str) -> str:
+    return f"containerd.io/gc.ref.snapshot.{snapshotter}"
+
+
+def is_unpacked(conn: Connection, config: Mapping[str, Any], snapshotter: str) -> bool:
+    ids = chain_ids(config.get("rootfs", {}).get("diff_ids") or [])
+    return bool(ids) and snapshots.stat_snapshot(conn, snapshotter, ids[-1]) is not None
+
+
+def unpack(
+    conn: Connection,
+    manifest: Mapping[str, Any],
+    config_descriptor: Mapping[str, Any],
+    config: Mapping[str, Any],
+    snapshotter: str,
+    lease: Optional[str] = None,
+) -> str:
+    """Apply every layer not yet present; returns the top chain ID.
+
+    The config blob is labelled with the top chain ID so the snapshots live as long as the
+    image, and each layer blob with its uncompressed digest, as containerd does.
+    """
+    layers = manifest.get("layers") or []
+    diff_ids = config.get("rootfs", {}).get("diff_ids") or []
+    if len(layers) != len(diff_ids):
+        raise InvalidInput(f"image config lists {len(diff_ids)} diff IDs for {len(layers)} layers")
+    ids = chain_ids(diff_ids)
+    parent = ""
+    for layer, diff_id, chain_id in zip(layers, diff_ids, ids):
+        if snapshots.stat_snapshot(conn, snapshotter, chain_id) is None:
+            _apply_one(conn, layer, diff_id, chain_id, parent, snapshotter, lease)
+        content.update_labels(conn, layer["digest"], {UNCOMPRESSED_LABEL: diff_id})
+        parent = chain_id
+    if ids:
+        content.update_labels(
+            conn, config_descriptor["digest"], {snapshot_gc_label(snapshotter): ids[-1]}
+        )
+    return ids[-1] if ids else ""
+
+
+def _apply_one(
+    conn: Connection,
+    layer: Mapping[str, Any],
+    diff_id: str,
+    chain_id: str,
+    parent: str,
+    snapshotter: str,
+    lease: Optional[str],
+) -> None:
+    key = f"extract-{time.time_ns()}-{secrets.token_hex(4)} {chain_id}"
+    labels = {SNAPSHOT_REF_LABEL: chain_id}
+    try:
+        mounts: List[Dict[str, Any]] = snapshots.prepare(
+            conn, snapshotter, key, parent, labels, lease=lease
+        )
+    except AlreadyExists:
+        return  # another unpack of the same layer is under way or done
+    try:
+        applied = diff.apply_layer(conn, to_api(layer), mounts)
+        if applied["digest"] != diff_id:
+            raise InvalidInput(
+                f"layer {layer['digest']} unpacks to {applied['digest']}, "
+                f"but the image config says {diff_id}"
+            )
+        try:
+            snapshots.commit(conn, snapshotter, chain_id, key, labels, lease=lease)
+        except AlreadyExists:
+            pass  # a concurrent unpack committed the same chain ID first
+    finally:
+        snapshots.remove(conn, snapshotter, key)
