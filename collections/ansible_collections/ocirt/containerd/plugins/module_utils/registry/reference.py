@@ -1,0 +1,94 @@
+"""Image references, parsed and normalised the way containerd and the CRI do.
+
+``busybox`` is ``docker.io/library/busybox:latest``; the first path component is a registry
+host only if it has a dot or a port, or is ``localhost``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from ..transport.errors import InvalidInput
+
+DEFAULT_DOMAIN = "docker.io"
+DEFAULT_TAG = "latest"
+DOCKER_HUB_HOST = "registry-1.docker.io"
+
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*"
+_PATH = re.compile(rf"^{_COMPONENT}(?:/{_COMPONENT})*$")
+_DOMAIN = re.compile(
+    r"^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*"
+    r"|\[[0-9a-fA-F:]+\])(?::[0-9]+)?$"
+)
+_TAG = re.compile(r"^[\w][\w.-]{0,127}$")
+_DIGEST = re.compile(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$")
+
+
+@dataclass(frozen=True)
+class Reference:
+    domain: str
+    path: str
+    tag: Optional[str] = None
+    digest: Optional[str] = None
+
+    @property
+    def repository(self) -> str:
+        """'docker.io/library/busybox'."""
+        return f"{self.domain}/{self.path}"
+
+    @property
+    def object(self) -> str:
+        """What goes after /manifests/ in a registry URL: the digest if pinned, else the tag."""
+        return self.digest or self.tag or DEFAULT_TAG
+
+    def __str__(self) -> str:
+        out = self.repository
+        if self.tag:
+            out += f":{self.tag}"
+        if self.digest:
+            out += f"@{self.digest}"
+        return out
+
+
+def parse_reference(text: str) -> Reference:
+    """Parse and normalise; a reference without tag or digest gets ``:latest``."""
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidInput("an image reference must be a non-empty string")
+    original = text
+    text = text.strip()
+    name, at, digest = text.partition("@")
+    if at and not _DIGEST.match(digest):
+        raise InvalidInput(f"image reference {original!r}: {digest!r} is not a digest")
+    tag = None
+    last_slash = name.rfind("/")
+    colon = name.rfind(":")
+    if colon > last_slash:
+        name, tag = name[:colon], name[colon + 1 :]
+        if not _TAG.match(tag):
+            raise InvalidInput(f"image reference {original!r}: {tag!r} is not a valid tag")
+    first, slash, rest = name.partition("/")
+    if slash and ("." in first or ":" in first or first == "localhost" or first.startswith("[")):
+        domain, path = first, rest
+    else:
+        domain, path = DEFAULT_DOMAIN, name
+    if domain in ("index.docker.io", "registry-1.docker.io"):
+        domain = DEFAULT_DOMAIN
+    if domain == DEFAULT_DOMAIN and "/" not in path:
+        path = f"library/{path}"
+    if not _DOMAIN.match(domain):
+        raise InvalidInput(f"image reference {original!r}: {domain!r} is not a registry host")
+    if not _PATH.match(path):
+        raise InvalidInput(
+            f"image reference {original!r}: repository {path!r} must be lowercase letters, "
+            "digits and separators"
+        )
+    if not tag and not digest:
+        tag = DEFAULT_TAG
+    return Reference(domain, path, tag, digest or None)
+
+
+def normalize_name(text: str) -> str:
+    """The image name containerd stores: 'busybox' -> 'docker.io/library/busybox:latest'."""
+    return str(parse_reference(text))
