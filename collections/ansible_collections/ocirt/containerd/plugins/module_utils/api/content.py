@@ -166,7 +166,7 @@ def write_content(
         offset = status["offset"] if 0 < status["offset"] <= total else 0
         if progress and offset:
             progress(offset)
-        for chunk in open_at(offset):
+        for chunk in open_at(offset) if offset < total else ():
             for start in range(0, len(chunk), CHUNK_SIZE):
                 piece = chunk[start : start + CHUNK_SIZE]
                 outbox.put({"action": WRITE, "ref": ref, "offset": offset, "data": piece})

@@ -110,6 +110,8 @@ def _indent_like_siblings(table: Any, key: str) -> None:
         if indent and not item.trivia.indent:
             item.trivia.indent = indent
         return
+    if table.trivia.indent and not item.trivia.indent:  # first key under an indented header
+        item.trivia.indent = table.trivia.indent + "  "
 
 
 def _typed(value: Any) -> Any:

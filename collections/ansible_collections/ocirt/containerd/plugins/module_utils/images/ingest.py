@@ -10,17 +10,19 @@ written under the caller's lease with the labels containerd's own client would s
 from __future__ import annotations
 
 import hashlib
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional
 
 from ..api import content
 from ..transport.connection import Connection
-from ..transport.errors import InvalidInput, OcirtError
+from ..transport.errors import InvalidInput, Locked, OcirtError
 from . import media_types as mt
 from .platforms import format_platform, select_manifests
 
 DEFAULT_PARALLEL_LAYERS = 3
+LOCK_WAIT = 600.0  # seconds to wait for another client's ingest of the same blob
 
 
 class BlobSource:
@@ -109,6 +111,25 @@ class Ingest:
     def _present(self, digest: str) -> bool:
         return content.content_info(self.conn, digest) is not None
 
+    def _write(self, descriptor: Mapping[str, Any], write: Callable[[], Any]) -> bool:
+        """Run ``write``; while another client ingests the same blob, wait for it instead.
+
+        Returns False when the blob turned up written by someone else.
+        """
+        deadline = time.monotonic() + LOCK_WAIT
+        delay = 0.1
+        while True:
+            try:
+                write()
+                return True
+            except Locked:
+                if self._present(descriptor["digest"]):
+                    return False
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+
     def _write_small(
         self, descriptor: Mapping[str, Any], data: bytes, labels: Dict[str, str]
     ) -> None:
@@ -117,15 +138,22 @@ class Ingest:
             if labels:
                 content.update_labels(self.conn, descriptor["digest"], labels)
             return
-        content.write_content(
-            self.conn,
-            lambda offset: [data[offset:]],
-            len(data),
-            descriptor["digest"],
-            _ref_for(descriptor),
-            labels,
-            self.lease,
+        wrote = self._write(
+            descriptor,
+            lambda: content.write_content(
+                self.conn,
+                lambda offset: [data[offset:]],
+                len(data),
+                descriptor["digest"],
+                _ref_for(descriptor),
+                labels,
+                self.lease,
+            ),
         )
+        if not wrote:
+            if labels:
+                content.update_labels(self.conn, descriptor["digest"], labels)
+            return
         self.written.append(descriptor["digest"])
         if self.progress:
             self.progress(descriptor["digest"], len(data), len(data))
@@ -139,20 +167,26 @@ class Ingest:
             return
         report = (lambda n: self.progress(digest, n, size)) if self.progress else None
         try:
-            content.write_content(
-                self.conn,
-                lambda offset: self.source.open(descriptor, offset),
-                size,
-                digest,
-                _ref_for(descriptor),
-                self.source.location(descriptor),
-                self.lease,
-                report,
+            wrote = self._write(
+                descriptor,
+                lambda: content.write_content(
+                    self.conn,
+                    lambda offset: self.source.open(descriptor, offset),
+                    size,
+                    digest,
+                    _ref_for(descriptor),
+                    self.source.location(descriptor),
+                    self.lease,
+                    report,
+                ),
             )
+        except Locked:
+            raise
         except OcirtError as exc:
             # containerd refuses a blob whose bytes do not hash to the digest at commit
             raise type(exc)(f"layer {digest}: {exc}") from None
-        self.written.append(digest)
+        if wrote:
+            self.written.append(digest)
 
     def manifest(self, descriptor: Mapping[str, Any], platform: str) -> PlatformImage:
         data = self.source.read(descriptor)

@@ -49,6 +49,11 @@ class Method:
         return f"Method({self.path})"
 
 
+def _is_lock(exc: Any) -> bool:
+    """containerd answers UNAVAILABLE, with 'locked' in the text, for a busy ingest ref."""
+    return " locked" in ((exc.details() if hasattr(exc, "details") else "") or "")
+
+
 def _socket_path(address: str) -> str:
     for prefix in ("unix://", "unix:"):
         if address.startswith(prefix):
@@ -203,7 +208,7 @@ class Connection:
 
     def _reachable_again(self, exc: Any) -> bool:
         """True when a call failed as UNAVAILABLE although the socket now accepts."""
-        if exc.code() != grpc.StatusCode.UNAVAILABLE:
+        if exc.code() != grpc.StatusCode.UNAVAILABLE or _is_lock(exc):
             return False
         probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         probe.settimeout(1.0)
@@ -221,6 +226,8 @@ class Connection:
         rpc = method.path.rsplit("/", 1)[-1]
         name = code.name if code is not None else "UNKNOWN"
         if code == grpc.StatusCode.UNAVAILABLE:
+            if _is_lock(exc):
+                return errors.Locked(details)
             return errors.describe_unreachable(self.address)
         if code == grpc.StatusCode.DEADLINE_EXCEEDED:
             return errors.Timeout(

@@ -55,6 +55,10 @@ class Unimplemented(OcirtError):
     pass
 
 
+class Locked(OcirtError):
+    """Another client holds the resource (an ingest ref) right now; retry shortly."""
+
+
 class RemoteError(OcirtError):
     """Any other status containerd returned, with its code kept for callers."""
 

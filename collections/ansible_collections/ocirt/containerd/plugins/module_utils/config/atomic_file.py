@@ -1,0 +1,107 @@
+"""Replacing a file so that readers see either the old or the new content, never half.
+
+Write a temporary file in the target's own directory (rename is only atomic within one
+file system), fsync it, set mode and owner, rename it over the target and fsync the
+directory. Used for config.toml, hosts.toml and anything else ocirt installs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from typing import Optional
+
+
+def read_bytes(path: str) -> Optional[bytes]:
+    """The file's content, or None when it does not exist."""
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+
+
+def file_mode(path: str) -> Optional[int]:
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        return None
+
+
+def backup_path(path: str, now: Optional[float] = None) -> str:
+    """``<path>.<YYYY-mm-dd@HH:MM:SS>~`` (Ansible's backup style), unique if taken."""
+    stamp = time.strftime("%Y-%m-%d@%H:%M:%S", time.localtime(now))
+    candidate = f"{path}.{stamp}~"
+    n = 1
+    while os.path.lexists(candidate):
+        candidate = f"{path}.{stamp}.{n}~"
+        n += 1
+    return candidate
+
+
+def backup(path: str) -> Optional[str]:
+    """Copy the file (content, mode, times) beside itself; its path, or None if no file."""
+    if not os.path.exists(path):
+        return None
+    dest = backup_path(path)
+    shutil.copy2(path, dest)
+    return dest
+
+
+def _fsync_dir(directory: str) -> None:
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(
+    path: str,
+    data: bytes,
+    mode: int = 0o644,
+    owner: Optional[int] = 0,
+    group: Optional[int] = 0,
+    make_backup: bool = False,
+    make_dirs: bool = True,
+) -> Optional[str]:
+    """Atomically replace ``path`` with ``data``; returns the backup's path if one was made.
+
+    Owner and group are only set when running as root (an unprivileged caller cannot give
+    files away; None keeps the caller's). On any failure the target is untouched and the
+    temporary file is removed.
+    """
+    directory = os.path.dirname(os.path.abspath(path))
+    if make_dirs:
+        os.makedirs(directory, mode=0o755, exist_ok=True)
+    saved = backup(path) if make_backup else None
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        if os.geteuid() == 0 and (owner is not None or group is not None):
+            os.chown(tmp, -1 if owner is None else owner, -1 if group is None else group)
+        os.rename(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    _fsync_dir(directory)
+    return saved
+
+
+def remove(path: str) -> bool:
+    """Remove a file if present (fsyncing its directory); whether it existed."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return False
+    _fsync_dir(os.path.dirname(os.path.abspath(path)))
+    return True
