@@ -26,6 +26,7 @@ import hashlib
 import http.client
 import io
 import json
+import os
 import platform
 import ssl
 import tarfile
@@ -788,3 +789,10 @@ def push(registry: Any, repository: str, tag: str, image_or_index: ImageOrIndex)
             client.push_image(repository, b, b.manifest.digest)
         return client.put_manifest(repository, tag, built.index)
     return client.push_image(repository, image_or_index.build(), tag)
+
+
+def unique_image(tag: str, size: int = 64) -> Image:
+    """busybox plus a top layer of random bytes (/data/<tag>.bin) that no other image shares,
+    for tests that change or count that image's blobs."""
+    base = busybox_image()
+    return base.replace(layers=[*base.layers, {f"data/{tag}.bin": File(os.urandom(size))}])

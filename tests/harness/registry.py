@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 from .tls import CertificateAuthority
 from .util import free_port, run, stop_process, tail_file
@@ -42,13 +42,18 @@ class Registry:
         username: str = "ocirt",
         password: Optional[str] = None,
         ca: Optional[CertificateAuthority] = None,
+        token_server: Any = None,
+        storage_dir: Optional[Union[str, Path]] = None,
     ):
+        """token_server: a harness TokenServer for bearer-token auth; storage_dir: serve the
+        storage of another registry (push through one, pull through this one)."""
         if auth and not tls:
             raise ValueError("basic auth is only offered over TLS (the registry refuses it)")
         self._own_workdir = workdir is None
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="ocirt-reg-"))
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.storage_dir = self.workdir / "storage"
+        self.storage_dir = Path(storage_dir) if storage_dir else self.workdir / "storage"
+        self.token_server = token_server
         self.config_path = self.workdir / "config.yml"
         self.log_path = self.workdir / "registry.log"
         self.tls = tls
@@ -77,7 +82,7 @@ class Registry:
             pair = self._ca.issue("registry", hosts=("127.0.0.1", "localhost"))
             self.ca_path = self._ca.cert_path
             tls_block = f"  tls:\n    certificate: {pair.cert_path}\n    key: {pair.key_path}\n"
-        auth_block = ""
+        auth_block = self.token_server.registry_auth_block() if self.token_server else ""
         if self.auth:
             line = run([HTPASSWD_BIN, "-Bbn", self.username, self.password]).stdout.strip()
             self.htpasswd_path = self.workdir / "htpasswd"

@@ -15,6 +15,7 @@ PROTO = "containerd/containerd api/services/content/v1/content.proto"
 _PKG = "containerd.services.content.v1."
 
 CHUNK_SIZE = 1024 * 1024  # what the Go client sends per WRITE, well under the 16 MiB limit
+WRITE_WINDOW = 4  # chunks queued ahead of gRPC at most
 
 INFO = Message(
     _PKG + "Info",
@@ -150,14 +151,29 @@ def write_content(
     containerd checks ``expected`` (digest) and ``total`` (size) itself at COMMIT, so a blob
     that does not match is refused and never becomes content.
     """
-    outbox: queue.Queue = queue.Queue()
+    # bounded: a fast registry must not pile a whole layer up in memory ahead of gRPC
+    outbox: queue.Queue = queue.Queue(maxsize=WRITE_WINDOW)
+    stopped = False
 
     def requests() -> Iterator[Dict[str, Any]]:
         while True:
-            item = outbox.get()
+            try:
+                item = outbox.get(timeout=1)
+            except queue.Empty:
+                if stopped:
+                    return
+                continue
             if item is None:
                 return
             yield item
+
+    def put(item: Optional[Dict[str, Any]]) -> None:
+        while not stopped:
+            try:
+                outbox.put(item, timeout=1)
+                return
+            except queue.Full:
+                continue
 
     outbox.put({"action": STAT, "ref": ref, "total": total, "expected": expected})
     replies = conn.bidi(WRITE_METHOD, requests(), lease=lease)
@@ -169,13 +185,13 @@ def write_content(
         for chunk in open_at(offset) if offset < total else ():
             for start in range(0, len(chunk), CHUNK_SIZE):
                 piece = chunk[start : start + CHUNK_SIZE]
-                outbox.put({"action": WRITE, "ref": ref, "offset": offset, "data": piece})
+                put({"action": WRITE, "ref": ref, "offset": offset, "data": piece})
                 offset += len(piece)
                 if progress:
                     progress(len(piece))
         if offset != total:
             raise InvalidInput(f"{expected}: got {offset} bytes, the descriptor says {total}")
-        outbox.put(
+        put(
             {
                 "action": COMMIT,
                 "ref": ref,
@@ -185,13 +201,17 @@ def write_content(
                 "labels": dict(labels or {}),
             }
         )
-        outbox.put(None)
+        put(None)
         for _reply in replies:  # WRITE acks, then the commit answer (sent twice)
             pass
     except AlreadyExists:
         return False
     finally:
-        outbox.put(None)
+        stopped = True
+        try:
+            outbox.put_nowait(None)  # let gRPC's sending thread finish
+        except queue.Full:
+            pass
     return True
 
 

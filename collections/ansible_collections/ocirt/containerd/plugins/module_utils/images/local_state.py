@@ -1,0 +1,69 @@
+"""Whether an image recorded in containerd is complete for a platform, and unpacked.
+
+An image record can point at an index whose platform manifest, config or layers are missing
+(pulled for another platform, or garbage-collected): such an image is not "present" for
+idempotency's sake, and a pull is due.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Mapping, Optional
+
+from ..api import content, snapshots
+from ..transport.connection import Connection
+from . import media_types as mt
+from .platforms import select_manifests
+from .unpack import chain_ids
+
+
+def _read_json(conn: Connection, digest: str) -> Optional[Dict[str, Any]]:
+    if content.content_info(conn, digest) is None:
+        return None
+    return mt.parse_json_blob(content.read_blob(conn, digest), digest)
+
+
+def local_state(
+    conn: Connection,
+    target: Mapping[str, Any],
+    wanted_platform: Dict[str, str],
+    snapshotter: Optional[str] = "overlayfs",
+) -> Dict[str, Any]:
+    """{'complete': bool, 'unpacked': bool, 'missing': [digests], 'manifest': digest|None}."""
+    missing: List[str] = []
+    media, digest = target["media_type"], target["digest"]
+    manifest_digest: Optional[str] = digest
+    if mt.is_index(media):
+        index = _read_json(conn, digest)
+        if index is None:
+            return {"complete": False, "unpacked": False, "missing": [digest], "manifest": None}
+        entries = [
+            m for m in index.get("manifests") or [] if mt.is_manifest(m.get("mediaType", ""))
+        ]
+        chosen = select_manifests(entries, wanted_platform)
+        if not chosen:
+            return {"complete": False, "unpacked": False, "missing": [], "manifest": None}
+        manifest_digest = chosen[0]["digest"]
+    manifest = _read_json(conn, manifest_digest)
+    if manifest is None:
+        return {
+            "complete": False,
+            "unpacked": False,
+            "missing": [manifest_digest],
+            "manifest": None,
+        }
+    config = _read_json(conn, manifest["config"]["digest"])
+    if config is None:
+        missing.append(manifest["config"]["digest"])
+    for layer in manifest.get("layers") or []:
+        if content.content_info(conn, layer["digest"]) is None:
+            missing.append(layer["digest"])
+    unpacked = False
+    if config is not None and snapshotter:
+        ids = chain_ids(config.get("rootfs", {}).get("diff_ids") or [])
+        unpacked = bool(ids) and snapshots.stat_snapshot(conn, snapshotter, ids[-1]) is not None
+    return {
+        "complete": not missing and (unpacked or not snapshotter),
+        "unpacked": unpacked,
+        "missing": missing,
+        "manifest": manifest_digest,
+    }

@@ -1,0 +1,264 @@
+#!/usr/bin/python
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Ansible module: a containerd image present (pulled or imported), tagged, or absent."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: image
+short_description: Pull, import, tag and remove containerd images
+version_added: 0.1.0
+description:
+  - Puts an image into containerd's image store the way containerd's own client does, over its
+    gRPC API (content written under a lease with containerd's garbage collection labels,
+    the image record created, and the layers unpacked into the snapshotter, so C(ctr run)
+    and the Kubernetes CRI (in namespace C(k8s.io)) use it at once).
+  - Registries are reached as the CRI reaches them, through the C(hosts.toml) files of
+    O(registry_config_path) (mirrors, CA certificates, client certificates, headers).
+  - In check mode with O(pull=always), the registry is asked for the digest it serves now
+    (no download), so the prediction is exact.
+author:
+  - ocirt maintainers (@ocirt)
+extends_documentation_fragment:
+  - ocirt.containerd.connection
+  - ocirt.containerd.attributes
+  - ocirt.containerd.attributes.ACTIONGROUP
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+    details:
+      - The diff shows the image's name and digest before and after.
+  idempotent:
+    support: full
+options:
+  name:
+    description:
+      - The image reference, such as C(busybox), C(registry.example:5000/team/app:1.2) or a
+        reference pinned by digest. Short names are normalised as containerd does
+        (C(busybox) is C(docker.io/library/busybox:latest)).
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) makes sure the image is there, complete for the platform and unpacked.
+      - V(absent) removes the image record; containerd collects content no other image uses.
+    type: str
+    choices: [present, absent]
+    default: present
+  source:
+    description:
+      - Where a missing image comes from.
+    type: str
+    choices: [registry, archive]
+    default: registry
+  pull:
+    description:
+      - With O(source=registry), when to pull.
+      - V(missing) pulls when the image is absent or incomplete.
+      - V(always) pulls when the registry serves a digest other than the local one.
+      - V(never) fails if the image is not already complete.
+    type: str
+    choices: [missing, always, never]
+    default: missing
+  archive_path:
+    description:
+      - With O(source=archive), a tar archive on the managed node in OCI image layout or
+        C(docker save) format (plain or gzip-compressed).
+      - The image named O(name) is taken from it; an archive holding one image is imported
+        under O(name) whatever it is called inside.
+    type: path
+  platform:
+    description:
+      - The platform to pull or import from a multi-platform image, as C(os/arch[/variant]).
+      - Defaults to the managed node's own platform.
+    type: str
+  tags:
+    description:
+      - More names to give the image (like C(docker tag)).
+    type: list
+    elements: str
+    default: []
+    aliases: [tag]
+  namespace:
+    description:
+      - The containerd namespace. Kubernetes uses C(k8s.io).
+    type: str
+    default: default
+  username:
+    description:
+      - Registry user name.
+    type: str
+  password:
+    description:
+      - Registry password or token.
+    type: str
+  docker_config:
+    description:
+      - A docker C(config.json) to take credentials from when O(username) is not given.
+      - Defaults to C($DOCKER_CONFIG/config.json) or C(~/.docker/config.json) when they exist.
+    type: path
+  registry_config_path:
+    description:
+      - The directory of C(<host>/hosts.toml) files, as containerd's C(config_path).
+    type: path
+    default: /etc/containerd/certs.d
+  force:
+    description:
+      - Pull or import even when the image is already as asked.
+    type: bool
+    default: false
+  unpack:
+    description:
+      - Unpack the layers into O(snapshotter) so containers can start from the image.
+    type: bool
+    default: true
+  snapshotter:
+    description:
+      - The snapshotter to unpack into.
+    type: str
+    default: overlayfs
+  wait_for_gc:
+    description:
+      - With O(state=absent), wait until containerd has collected the content the image alone used.
+    type: bool
+    default: false
+"""
+
+EXAMPLES = r"""
+- name: The pause image for Kubernetes, from the registry's mirror configured in hosts.toml
+  ocirt.containerd.image:
+    name: registry.k8s.io/pause:3.9
+    namespace: k8s.io
+
+- name: Keep an application image at the digest the registry serves
+  ocirt.containerd.image:
+    name: registry.example:5000/team/app:stable
+    pull: always
+    username: deploy
+    password: "{{ registry_password }}"
+
+- name: Air-gapped import of a docker save archive, also tagged as app:current
+  ocirt.containerd.image:
+    name: registry.example:5000/team/app:1.4
+    source: archive
+    archive_path: /srv/images/app-1.4.tar
+    tags: [registry.example:5000/team/app:current]
+
+- name: Remove an image
+  ocirt.containerd.image:
+    name: busybox
+    state: absent
+"""
+
+RETURN = r"""
+image:
+  description: The image after the run (predicted in check mode); null when absent.
+  returned: success
+  type: dict
+  contains:
+    name:
+      description: Normalised image name.
+      type: str
+    digest:
+      description: Digest of the index or manifest the image points at.
+      type: str
+    media_type:
+      description: Media type of that index or manifest.
+      type: str
+  sample: {"name": "docker.io/library/busybox:latest", "digest": "sha256:3fbc...", "media_type": "application/vnd.oci.image.index.v1+json"}
+actions:
+  description: What was done (or would be done in check mode), and why.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{"action": "pull", "target": "docker.io/library/busybox:latest", "reason": "image is not present"}]
+pulled:
+  description: Details of the pull, when one happened.
+  returned: when a pull happened
+  type: dict
+imported:
+  description: The images an archive import created, when one happened.
+  returned: when an import happened
+  type: list
+  elements: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.ocirt.containerd.plugins.module_utils.images.pull import RegistryAccess
+from ansible_collections.ocirt.containerd.plugins.module_utils.module_support import (
+    argument_spec,
+    run_with_connection,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.image import (
+    DesiredImage,
+    apply_image,
+    plan_image,
+)
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec=argument_spec(
+            name={"type": "str", "required": True},
+            state={"type": "str", "choices": ["present", "absent"], "default": "present"},
+            source={"type": "str", "choices": ["registry", "archive"], "default": "registry"},
+            pull={"type": "str", "choices": ["missing", "always", "never"], "default": "missing"},
+            archive_path={"type": "path"},
+            platform={"type": "str"},
+            tags={"type": "list", "elements": "str", "default": [], "aliases": ["tag"]},
+            namespace={"type": "str", "default": "default"},
+            username={"type": "str"},
+            password={"type": "str", "no_log": True},
+            docker_config={"type": "path"},
+            registry_config_path={"type": "path", "default": "/etc/containerd/certs.d"},
+            force={"type": "bool", "default": False},
+            unpack={"type": "bool", "default": True},
+            snapshotter={"type": "str", "default": "overlayfs"},
+            wait_for_gc={"type": "bool", "default": False},
+        ),
+        required_if=[("source", "archive", ["archive_path"])],
+        required_together=[("username", "password")],
+        supports_check_mode=True,
+    )
+    p = module.params
+    desired = DesiredImage(
+        name=p["name"],
+        state=p["state"],
+        source=p["source"],
+        pull=p["pull"],
+        archive_path=p["archive_path"],
+        platform=p["platform"],
+        tags=p["tags"],
+        force=p["force"],
+        snapshotter=p["snapshotter"] if p["unpack"] else None,
+        wait_for_gc=p["wait_for_gc"],
+        access=RegistryAccess(
+            config_path=p["registry_config_path"],
+            username=p["username"] or "",
+            password=p["password"] or "",
+            docker_config=p["docker_config"],
+            timeout=p["timeout"],
+        ),
+    )
+
+    def work(conn):
+        conn = conn.with_namespace(p["namespace"])
+        plan = plan_image(conn, desired)
+        result = {"changed": plan.changed, "image": plan.after, "actions": plan.summaries()}
+        if not module.check_mode and plan.changed:
+            done = apply_image(conn, desired, plan)
+            if "pull" in done:
+                result["pulled"] = done["pull"]
+            if "import" in done:
+                result["imported"] = done["import"]
+        if module._diff:
+            result["diff"] = plan.diff()
+        return result
+
+    run_with_connection(module, work)
+
+
+if __name__ == "__main__":
+    main()

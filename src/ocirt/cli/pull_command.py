@@ -1,0 +1,97 @@
+"""`ocirt pull`: bring an image up to date with its registry, with progress bars."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ansible_collections.ocirt.containerd.plugins.module_utils.images.pull import (
+    DEFAULT_CONFIG_PATH,
+    RegistryAccess,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.image import (
+    DesiredImage,
+    apply_image,
+    plan_image,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
+    Connection,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import (
+    InvalidInput,
+)
+
+from .output import print_json
+from .progress import ProgressBars
+
+
+def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "pull", parents=[common], help="pull an image (only if the registry has a new digest)"
+    )
+    p.add_argument("reference")
+    p.add_argument("--platform", help="os/arch[/variant] (default: this machine)")
+    p.add_argument("--user", "-u", metavar="USER[:PASSWORD]", help="registry credentials")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    p.add_argument(
+        "--hosts-dir",
+        default=DEFAULT_CONFIG_PATH,
+        help="hosts.toml directory (default %(default)s)",
+    )
+    p.add_argument("--snapshotter", default="overlayfs")
+    p.add_argument("--no-unpack", action="store_true", help="fetch only, do not unpack")
+    p.add_argument("--force", action="store_true", help="pull even if the local image is current")
+    p.add_argument("--quiet", "-q", action="store_true", help="print only the image name")
+    p.set_defaults(run=run)
+
+
+def _credentials(args: argparse.Namespace) -> tuple:
+    if not args.user:
+        if args.password_stdin:
+            raise InvalidInput("--password-stdin needs --user")
+        return "", ""
+    user, sep, password = args.user.partition(":")
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    elif not sep:
+        raise InvalidInput("give the password as --user USER:PASSWORD or with --password-stdin")
+    return user, password
+
+
+def run(args: argparse.Namespace, conn: Connection) -> int:
+    user, password = _credentials(args)
+    desired = DesiredImage(
+        name=args.reference,
+        pull="always",
+        platform=args.platform,
+        force=args.force,
+        snapshotter=None if args.no_unpack else args.snapshotter,
+        access=RegistryAccess(
+            config_path=args.hosts_dir, username=user, password=password, timeout=args.timeout
+        ),
+    )
+    plan = plan_image(conn, desired)
+    bars = None if (args.quiet or args.json) else ProgressBars()
+    done = apply_image(conn, desired, plan, progress=bars) if plan.changed else {}
+    if bars:
+        bars.finish()
+    if args.json:
+        print_json(
+            {
+                "changed": plan.changed,
+                "image": plan.after,
+                "actions": plan.summaries(),
+                "pulled": done.get("pull"),
+            }
+        )
+    elif args.quiet:
+        print(desired.name)
+    elif plan.changed:
+        pulled = done["pull"]
+        print(
+            f"{pulled['name']}: pulled {pulled['digest']} from {pulled['source']}"
+            f" ({', '.join(pulled['platforms'])})"
+        )
+    else:
+        print(f"{desired.name}: up to date ({plan.after['digest']})")
+    return 0
