@@ -1,0 +1,36 @@
+"""`ocirt pull` as a person runs it."""
+
+import json
+
+from cli.test_ocirt_cli import ocirt
+from harness.images import push, unique_image
+
+
+def test_pull_then_up_to_date(containerd, containerd_namespace, registry_http):
+    digest = push(registry_http, "ocirt/clipull", "1", unique_image("clipull", size=300_000))
+    ref = f"{registry_http.host}/ocirt/clipull:1"
+    env = {"CONTAINERD_ADDRESS": containerd.address, "CONTAINERD_NAMESPACE": containerd_namespace}
+    first = ocirt("pull", "--hosts-dir", "/nonexistent", ref, env=env)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip().startswith(
+        f"{ref}: pulled {digest} from http://{registry_http.host}"
+    )
+    # not a terminal: one progress line per blob as it completes
+    assert len([x for x in first.stderr.splitlines() if "done" in x]) == 6  # manifest, config, 4 layers
+    second = ocirt("pull", "--hosts-dir", "/nonexistent", ref, env=env)
+    assert second.stdout.strip() == f"{ref}: up to date ({digest})"
+    as_json = json.loads(
+        ocirt("--json", "pull", "--hosts-dir", "/nonexistent", ref, env=env).stdout
+    )
+    assert as_json["changed"] is False and as_json["image"]["digest"] == digest
+    assert ref in containerd.ctr("images", "ls", "-q", namespace=containerd_namespace).stdout
+
+
+def test_pull_errors_are_one_line(containerd, registry_http):
+    env = {"CONTAINERD_ADDRESS": containerd.address}
+    missing = ocirt(
+        "pull", "--hosts-dir", "/nonexistent", f"{registry_http.host}/ocirt/none:1", env=env
+    )
+    assert missing.returncode == 1
+    assert missing.stderr.startswith("ocirt: ") and "not found" in missing.stderr
+    assert len(missing.stderr.strip().splitlines()) == 1
