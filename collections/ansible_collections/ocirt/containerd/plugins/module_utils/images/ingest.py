@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional
 
 from ..api import content
+from ..api.images import put_image
 from ..transport.connection import Connection
 from ..transport.errors import InvalidInput, Locked, OcirtError
 from . import media_types as mt
 from .platforms import format_platform, select_manifests
+from .unpack import unpack
 
 DEFAULT_PARALLEL_LAYERS = 3
 LOCK_WAIT = 600.0  # seconds to wait for another client's ingest of the same blob
@@ -67,6 +69,7 @@ class PlatformImage:
     manifest: Dict[str, Any]
     config: Dict[str, Any]
     platform: str
+    chain_id: str = ""  # top snapshot, when unpacked during the ingest
 
 
 @dataclass
@@ -188,7 +191,11 @@ class Ingest:
         if wrote:
             self.written.append(digest)
 
-    def manifest(self, descriptor: Mapping[str, Any], platform: str) -> PlatformImage:
+    def manifest(
+        self, descriptor: Mapping[str, Any], platform: str, unpack_into: Optional[str] = None
+    ) -> PlatformImage:
+        """Write one platform's manifest, config and layers; with ``unpack_into`` (a
+        snapshotter), unpack each layer as soon as it and those below it are written."""
         data = self.source.read(descriptor)
         manifest = mt.parse_json_blob(data, f"manifest {descriptor['digest']}")
         media = manifest.get("mediaType") or descriptor["mediaType"]
@@ -199,15 +206,30 @@ class Ingest:
         config = mt.parse_json_blob(config_data, f"image config {config_descriptor['digest']}")
         self._write_small(config_descriptor, config_data, {})
         layers = manifest.get("layers") or []
-        if self.parallel > 1 and len(layers) > 1:
-            with ThreadPoolExecutor(max_workers=self.parallel) as pool:
-                for f in [pool.submit(self._write_stream, layer) for layer in layers]:
+        chain_id = ""
+        with ThreadPoolExecutor(max_workers=self.parallel) as pool:
+            futures = [pool.submit(self._write_stream, layer) for layer in layers]
+            try:
+                if unpack_into:
+                    chain_id = unpack(
+                        self.conn,
+                        manifest,
+                        config_descriptor,
+                        config,
+                        unpack_into,
+                        self.lease,
+                        wait_for_layer=lambda i: futures[i].result(),
+                    )
+                for f in futures:
                     f.result()
-        else:
-            for layer in layers:
-                self._write_stream(layer)
+            except BaseException:
+                for f in futures:
+                    f.cancel()
+                raise
         self._write_small(descriptor, data, mt.gc_labels(media, mt.children(media, manifest)))
-        return PlatformImage(dict(descriptor), manifest, config, platform or _platform_of(config))
+        image = PlatformImage(dict(descriptor), manifest, config, platform or _platform_of(config))
+        image.chain_id = chain_id
+        return image
 
 
 def _platform_of(config: Mapping[str, Any]) -> str:
@@ -229,8 +251,10 @@ def ingest_image(
     lease: Optional[str] = None,
     progress: Optional[Progress] = None,
     parallel: int = DEFAULT_PARALLEL_LAYERS,
+    snapshotter: Optional[str] = None,
 ) -> IngestResult:
-    """Write the image under ``top`` for the wanted platform (or all of them)."""
+    """Write the image under ``top`` for the wanted platform (or all of them); with
+    ``snapshotter``, the best platform is unpacked into it while its layers arrive."""
     ingest = Ingest(conn, source, lease, progress, parallel)
     result = IngestResult(top=dict(top))
     media = top.get("mediaType", "")
@@ -249,12 +273,12 @@ def ingest_image(
                 f"no manifest for {format_platform(wanted_platform)} in the image; it has "
                 f"{', '.join(result.platforms_in_index) or 'no platform information'}"
             )
-        for entry in chosen:
+        for i, entry in enumerate(chosen):
             platform = format_platform(entry["platform"]) if entry.get("platform") else ""
-            result.images.append(ingest.manifest(entry, platform))
+            result.images.append(ingest.manifest(entry, platform, snapshotter if i == 0 else None))
         ingest._write_small(top, data, mt.gc_labels(media, mt.children(media, index)))
     elif mt.is_manifest(media):
-        result.images.append(ingest.manifest(top, ""))
+        result.images.append(ingest.manifest(top, "", snapshotter))
     else:
         raise InvalidInput(f"{top['digest']} is a {media or 'blob of unknown type'}, not an image")
     result.written = ingest.written
@@ -272,12 +296,10 @@ def record_image(
 
     ``snapshotter=None`` skips unpacking. Returns {'target': api descriptor, 'chain_id'}.
     """
-    from ..api.images import put_image
-    from .unpack import unpack  # late: only what records images needs the diff service
 
     target = mt.to_api(result.top)
-    chain_id = ""
-    if snapshotter and result.images:
+    chain_id = result.images[0].chain_id if result.images else ""
+    if snapshotter and result.images and not chain_id:
         first = result.images[0]
         chain_id = unpack(
             conn, first.manifest, first.manifest["config"], first.config, snapshotter, lease

@@ -80,7 +80,7 @@ def pull_image(
         source = RegistrySource(client, ref)
         with leases.temporary_lease(conn) as lease:
             result = ingest_image(
-                conn, source, top, wanted, all_platforms, lease, progress, parallel
+                conn, source, top, wanted, all_platforms, lease, progress, parallel, snapshotter
             )
             recorded = record_image(conn, [str(ref)], result, snapshotter, lease)
     return {

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Callable, Dict, List, Mapping, Optional
 
 from ..api import content, diff, snapshots
 from ..transport.connection import Connection
@@ -36,11 +36,6 @@ def snapshot_gc_label(snapshotter: str) -> str:
     return f"containerd.io/gc.ref.snapshot.{snapshotter}"
 
 
-def is_unpacked(conn: Connection, config: Mapping[str, Any], snapshotter: str) -> bool:
-    ids = chain_ids(config.get("rootfs", {}).get("diff_ids") or [])
-    return bool(ids) and snapshots.stat_snapshot(conn, snapshotter, ids[-1]) is not None
-
-
 def unpack(
     conn: Connection,
     manifest: Mapping[str, Any],
@@ -48,11 +43,14 @@ def unpack(
     config: Mapping[str, Any],
     snapshotter: str,
     lease: Optional[str] = None,
+    wait_for_layer: Optional[Callable[[int], None]] = None,
 ) -> str:
     """Apply every layer not yet present; returns the top chain ID.
 
-    The config blob is labelled with the top chain ID so the snapshots live as long as the
-    image, and each layer blob with its uncompressed digest, as containerd does.
+    ``wait_for_layer(i)`` blocks until layer i is in the content store: a pull unpacks the
+    first layers while later ones are still downloading. The config blob is labelled with the
+    top chain ID so the snapshots live as long as the image, and each layer blob with its
+    uncompressed digest, as containerd does.
     """
     layers = manifest.get("layers") or []
     diff_ids = config.get("rootfs", {}).get("diff_ids") or []
@@ -60,7 +58,9 @@ def unpack(
         raise InvalidInput(f"image config lists {len(diff_ids)} diff IDs for {len(layers)} layers")
     ids = chain_ids(diff_ids)
     parent = ""
-    for layer, diff_id, chain_id in zip(layers, diff_ids, ids):
+    for i, (layer, diff_id, chain_id) in enumerate(zip(layers, diff_ids, ids)):
+        if wait_for_layer:
+            wait_for_layer(i)
         if snapshots.stat_snapshot(conn, snapshotter, chain_id) is None:
             _apply_one(conn, layer, diff_id, chain_id, parent, snapshotter, lease)
         content.update_labels(conn, layer["digest"], {UNCOMPRESSED_LABEL: diff_id})
