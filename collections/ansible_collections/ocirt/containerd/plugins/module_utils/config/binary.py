@@ -23,7 +23,7 @@ Version = Tuple[int, int, int]
 
 def parse_version(output: str) -> Version:
     """(1, 6, 20) from `containerd --version` output such as
-    'containerd github.com/containerd/containerd 1.6.20~ds1 1.6.20~ds1-1+deb12u3'."""
+    'containerd <module path> 1.6.20~ds1 1.6.20~ds1-1+deb12u3'."""
     m = re.search(r"\sv?(\d+)\.(\d+)\.(\d+)", " " + output)
     if not m:
         raise ContainerdBinaryError(f"cannot read a containerd version from {output!r}")

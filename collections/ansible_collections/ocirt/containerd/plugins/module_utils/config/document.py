@@ -86,9 +86,9 @@ def _child_table(parent: Any, key: str, leaf: bool) -> Any:
     """
     if key in parent:
         child = parent[key]
-        if not is_table(child):
-            raise ConfigParseError(f"{key!r} is a {type(plain(child)).__name__}, not a table")
-        return child
+        if is_table(child):
+            return child
+        del parent[key]  # the declared mapping replaces a scalar or list
     if isinstance(parent, InlineTable):
         parent[key] = tomlkit.inline_table()
     else:

@@ -191,6 +191,37 @@ def _runtime_assignments(runtimes: Dict[str, Dict[str, Any]], schema: int) -> Li
     return out
 
 
+GOARCH = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm", "ppc64le": "ppc64le",
+          "s390x": "s390x", "riscv64": "riscv64", "i686": "386"}
+
+
+def host_platform() -> str:
+    import platform
+
+    machine = platform.machine()
+    return f"linux/{GOARCH.get(machine, machine)}"
+
+
+def unpack_config_for(doc: Any, snapshotter: str) -> Optional[List[Dict[str, str]]]:
+    """Schema 3: the transfer service's unpack_config with an entry for ``snapshotter``,
+    or None when nothing is needed.
+
+    containerd 2.x's CRI pulls through the transfer service, which only unpacks for the
+    (platform, snapshotter) pairs in unpack_config (default: overlayfs); a CRI snapshotter
+    without an entry fails every pull with "no unpack platforms defined".
+    """
+    current = get_path(doc, (*V3_TRANSFER, "unpack_config"))
+    plat = host_platform()
+    entries = list(current) if isinstance(current, list) else []
+    if not entries:
+        if snapshotter == "overlayfs":
+            return None
+        entries = [{"platform": plat, "snapshotter": "overlayfs"}]
+    if any(isinstance(e, dict) and e.get("snapshotter") == snapshotter for e in entries):
+        return None
+    return [*entries, {"platform": plat, "snapshotter": snapshotter}]
+
+
 def effective(doc: Any, schema: int, version: Optional[Version] = None) -> Dict[str, Any]:
     """Each typed option as the document holds it (None where the file does not say)."""
     result: Dict[str, Any] = {}

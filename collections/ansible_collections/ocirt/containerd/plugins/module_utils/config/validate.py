@@ -226,4 +226,5 @@ def validate_candidate(
             f"containerd {binary.version_string} ({binary.path}) would not load the new "
             f"configuration, so it was not installed: {message}"
         )
-    return True, result.stdout
+    # 1.x lists the loaded file among imports: name the real target, not the temp file
+    return True, result.stdout.replace(tmp, near or "<candidate>")

@@ -150,7 +150,8 @@ def _target_schema(desired: DesiredConfig, binary: Optional[ContainerdBinary]) -
                 f"to {placement.max_schema_read(binary.version)}, not {schema}"
             )
         return schema
-    assert binary is not None
+    if binary is None:  # _binary() raises instead when no version is given
+        raise UnsupportedSchema("config_version is needed when no containerd binary is found")
     return placement.schema_for_version(binary.version)
 
 
@@ -246,6 +247,12 @@ def plan_config(desired: DesiredConfig) -> ConfigPlan:
             continue
         if set_path(doc, a.path, a.value):
             changed_paths.append(placement.describe(a.path))
+    if schema == 3 and options.get("snapshotter"):
+        unpack = placement.unpack_config_for(doc, options["snapshotter"])
+        if unpack is not None:
+            path_ = (*placement.V3_TRANSFER, "unpack_config")
+            set_path(doc, path_, unpack)
+            changed_paths.append(placement.describe(path_))
     _check_runtimes(doc, options, schema)
 
     after_text = dump(doc)
@@ -267,9 +274,11 @@ def plan_config(desired: DesiredConfig) -> ConfigPlan:
     if binary is not None and desired.validate:
         try:
             _, dumped = validate_candidate(binary, after_text, path)
-            dump_schema = 2 if binary.version[0] < 2 else 3
-            if dump_schema == schema or dump_schema == 3:
+            dump_schema = placement.max_schema_read(binary.version)  # what the dump is in
+            if dump_schema in placement.SCHEMAS:
                 effective = placement.effective(load(dumped, "config dump"), dump_schema, version)
+                if isinstance(effective.get("imports"), list):
+                    effective["imports"] = [i for i in effective["imports"] if i != path]
                 source = "containerd config dump"
         except ConfigRejected as exc:
             if text_changed:

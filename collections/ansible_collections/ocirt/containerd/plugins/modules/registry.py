@@ -1,0 +1,235 @@
+#!/usr/bin/python
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Ansible module: a registry's hosts.toml (server, mirrors, TLS, headers) for containerd."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: registry
+short_description: Manage containerd registry hosts.toml files (mirrors, TLS, headers)
+version_added: 0.1.0
+description:
+  - Writes C(<config_path>/<host>/hosts.toml) in containerd's format, which the CRI (and on
+    containerd 2.x the transfer service) read on every pull, so no restart is needed.
+    O(config_path) must be the C(registry_config_path) of M(ocirt.containerd.config).
+  - Mirrors are tried in the order given, before the server.
+  - Certificates and keys may be paths or PEM content; content is written beside
+    hosts.toml (keys with mode C(0600)).
+  - Header values are secrets (authorization tokens), never logged; a hosts.toml with
+    headers has mode C(0600) and diffs show the values masked.
+author:
+  - ocirt maintainers (@ocirt)
+extends_documentation_fragment:
+  - ocirt.containerd.attributes
+  - ocirt.containerd.attributes.ACTIONGROUP
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
+requirements:
+  - python >= 3.9
+  - tomlkit (Debian package python3-tomlkit)
+options:
+  config_path:
+    description: The registry hosts directory.
+    type: path
+    default: /etc/containerd/certs.d
+  host:
+    description:
+      - Registry host (with C(:port) if not the default), such as C(registry.test:5000), or
+        V(_default) for hosts without a directory of their own.
+    type: str
+    required: true
+  state:
+    description: V(absent) removes the hosts.toml and the files this module wrote beside it.
+    type: str
+    choices: [present, absent]
+    default: present
+  server:
+    description: URL of the registry itself (C(server)), such as C(https://registry.test).
+    type: str
+  capabilities:
+    description: What the server may be used for.
+    type: list
+    elements: str
+    choices: [pull, resolve, push]
+  ca:
+    description: CA certificate of the server, a path or PEM content.
+    type: str
+  client_cert:
+    description: Client certificate for the server, a path or PEM content.
+    type: str
+  client_key:
+    description: Key of O(client_cert), a path or PEM content.
+    type: str
+  skip_verify:
+    description: Do not verify the server's TLS certificate.
+    type: bool
+  header:
+    description: HTTP headers sent to the server, such as C(Authorization). Secrets.
+    type: dict
+  override_path:
+    description: The server URL holds the full API path (no C(/v2) is added).
+    type: bool
+  mirrors:
+    description: Mirrors, in the order containerd tries them.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      url:
+        description: Mirror URL, such as C(https://mirror.test:5000).
+        type: str
+        required: true
+      capabilities:
+        description: What the mirror may be used for.
+        type: list
+        elements: str
+        choices: [pull, resolve, push]
+        default: [pull, resolve]
+      ca:
+        description: CA certificate of the mirror, a path or PEM content.
+        type: str
+      client_cert:
+        description: Client certificate for the mirror, a path or PEM content.
+        type: str
+      client_key:
+        description: Key of the client certificate, a path or PEM content.
+        type: str
+      skip_verify:
+        description: Do not verify the mirror's TLS certificate.
+        type: bool
+      header:
+        description: HTTP headers sent to the mirror. Secrets.
+        type: dict
+      override_path:
+        description: The mirror URL holds the full API path.
+        type: bool
+"""
+
+EXAMPLES = r"""
+- name: Pull images of registry.example.internal through a local mirror first
+  ocirt.containerd.registry:
+    host: registry.example.internal
+    server: https://registry.example.internal
+    mirrors:
+      - url: https://mirror.example.internal:5000
+        ca: /etc/ssl/certs/internal-ca.pem
+
+- name: A private registry with a token
+  ocirt.containerd.registry:
+    host: private.example.internal:5000
+    header:
+      Authorization: "Bearer {{ registry_token }}"
+"""
+
+RETURN = r"""
+path:
+  description: The hosts.toml file.
+  returned: always
+  type: str
+  sample: /etc/containerd/certs.d/registry.example.internal/hosts.toml
+files:
+  description: Files written (or to be written in check mode).
+  returned: always
+  type: list
+  elements: str
+restart_required:
+  description: Always false; containerd reads hosts.toml on each pull.
+  returned: always
+  type: bool
+actions:
+  description: What was done (or would be in check mode), and why.
+  returned: always
+  type: list
+  elements: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.ocirt.containerd.plugins.module_utils.config.document import (
+    TOMLKIT_IMPORT_ERROR,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.config.registry_hosts import (
+    Endpoint,
+    HostsConfig,
+    Mirror,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.registry import (
+    DesiredHosts,
+    apply_hosts,
+    plan_hosts,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import OcirtError
+
+CAPS = ["pull", "resolve", "push"]
+ENDPOINT_SPEC = {
+    "capabilities": {"type": "list", "elements": "str", "choices": CAPS},
+    "ca": {"type": "str"},
+    "client_cert": {"type": "str"},
+    "client_key": {"type": "str", "no_log": True},
+    "skip_verify": {"type": "bool"},
+    "header": {"type": "dict", "no_log": True},
+    "override_path": {"type": "bool"},
+}
+
+
+def _header(value):
+    return {
+        k: [str(x) for x in v] if isinstance(v, list) else str(v) for k, v in (value or {}).items()
+    }
+
+
+def main() -> None:
+    mirror_spec = dict(ENDPOINT_SPEC)
+    mirror_spec["capabilities"] = dict(ENDPOINT_SPEC["capabilities"], default=["pull", "resolve"])
+    mirror_spec["url"] = {"type": "str", "required": True}
+    module = AnsibleModule(
+        argument_spec=dict(
+            config_path={"type": "path", "default": "/etc/containerd/certs.d"},
+            host={"type": "str", "required": True},
+            state={"type": "str", "choices": ["present", "absent"], "default": "present"},
+            server={"type": "str"},
+            mirrors={"type": "list", "elements": "dict", "default": [], "options": mirror_spec},
+            **ENDPOINT_SPEC,
+        ),
+        supports_check_mode=True,
+    )
+    if TOMLKIT_IMPORT_ERROR is not None:
+        module.fail_json(msg=missing_required_lib("tomlkit"), exception=TOMLKIT_IMPORT_ERROR)
+    p = module.params
+
+    def endpoint(cls, values, **extra):
+        return cls(
+            capabilities=values["capabilities"],
+            ca=values["ca"],
+            client_cert=values["client_cert"],
+            client_key=values["client_key"],
+            skip_verify=values["skip_verify"],
+            header=_header(values["header"]),
+            override_path=values["override_path"],
+            **extra,
+        )
+
+    config = HostsConfig(
+        host=p["host"],
+        server=p["server"],
+        endpoint=endpoint(Endpoint, p),
+        mirrors=[endpoint(Mirror, m, url=m["url"]) for m in p["mirrors"]],
+    )
+    try:
+        plan = plan_hosts(DesiredHosts(config, p["config_path"], p["state"]))
+        if not module.check_mode:
+            apply_hosts(plan)
+    except OcirtError as exc:
+        module.fail_json(msg=str(exc), error=type(exc).__name__)
+    result = plan.result()
+    if module._diff:
+        result["diff"] = plan.diff()
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

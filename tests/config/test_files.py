@@ -1,0 +1,151 @@
+"""atomic_write (mode, owner, backup, failure leaves the target) and hosts.toml rendering."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+import tomlkit
+from ansible_collections.ocirt.containerd.plugins.module_utils.config import atomic_file
+from ansible_collections.ocirt.containerd.plugins.module_utils.config.errors import (
+    InvalidOption,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.config.registry_hosts import (
+    MASK,
+    Endpoint,
+    HostsConfig,
+    Mirror,
+    mask_secrets,
+    render,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.registry import (
+    DesiredHosts,
+    apply_hosts,
+    plan_hosts,
+)
+
+PEM = "-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n"
+KEY = "-----BEGIN PRIVATE KEY-----\nMIIEkey\n-----END PRIVATE KEY-----\n"
+
+
+def test_atomic_write_mode_owner_and_backup(tmp_path):
+    target = tmp_path / "etc" / "config.toml"
+    assert atomic_file.atomic_write(str(target), b"one\n", make_backup=True) is None
+    st = os.stat(target)
+    assert (st.st_mode & 0o777, st.st_uid, st.st_gid) == (0o644, 0, 0)
+    os.chmod(target, 0o600)
+    saved = atomic_file.atomic_write(str(target), b"two\n", make_backup=True)
+    assert re.fullmatch(r".*/config\.toml\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~", saved)
+    assert open(saved, "rb").read() == b"one\n"
+    assert target.read_bytes() == b"two\n" and os.stat(target).st_mode & 0o777 == 0o644
+    again = atomic_file.atomic_write(str(target), b"three\n", make_backup=True)
+    assert again != saved and open(again, "rb").read() == b"two\n"  # same second: unique
+
+
+def test_atomic_write_failure_leaves_target_and_no_temp(tmp_path, monkeypatch):
+    target = tmp_path / "config.toml"
+    target.write_bytes(b"old\n")
+
+    def boom(*a):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "rename", boom)
+    with pytest.raises(OSError, match="disk full"):
+        atomic_file.atomic_write(str(target), b"new\n")
+    assert target.read_bytes() == b"old\n"
+    assert os.listdir(tmp_path) == ["config.toml"]
+
+
+def full_config() -> HostsConfig:
+    return HostsConfig(
+        host="registry.test:5000",
+        server="https://registry.test:5000",
+        endpoint=Endpoint(capabilities=["pull", "resolve", "push"], ca=PEM,
+                          header={"Authorization": "Bearer s3cret"}),
+        mirrors=[
+            Mirror(url="https://mirror-a.test", capabilities=["pull", "resolve"],
+                   ca="/etc/ssl/a.pem", client_cert=PEM, client_key=KEY, skip_verify=False),
+            Mirror(url="http://mirror-b.test:8080/v2/proxy", capabilities=["pull"],
+                   override_path=True, header={"X-Token": ["t1", "t2"]}),
+        ],
+    )
+
+
+def test_render_matches_containerd_format(tmp_path):
+    files = {f.name: f for f in render(full_config(), str(tmp_path))}
+    assert list(files)[-1] == "hosts.toml"
+    hosts = files["hosts.toml"]
+    assert hosts.mode == 0o600  # it carries headers
+    data = tomlkit.loads(hosts.data.decode()).unwrap()
+    d = str(tmp_path / "registry.test:5000")
+    assert data == {
+        "server": "https://registry.test:5000",
+        "capabilities": ["pull", "resolve", "push"],
+        "ca": f"{d}/ca.crt",
+        "header": {"Authorization": "Bearer s3cret"},
+        "host": {
+            "https://mirror-a.test": {
+                "capabilities": ["pull", "resolve"],
+                "ca": "/etc/ssl/a.pem",
+                "client": [[f"{d}/mirror1-client.cert", f"{d}/mirror1-client.key"]],
+                "skip_verify": False,
+            },
+            "http://mirror-b.test:8080/v2/proxy": {
+                "capabilities": ["pull"],
+                "override_path": True,
+                "header": {"X-Token": ["t1", "t2"]},
+            },
+        },
+    }
+    # mirrors stay in the declared order in the file (containerd tries them in file order)
+    text = hosts.data.decode()
+    assert text.index("mirror-a.test") < text.index("mirror-b.test")
+    assert files["ca.crt"].data.decode() == PEM and files["ca.crt"].mode == 0o644
+    assert files["mirror1-client.key"].mode == 0o600
+
+
+def test_secrets_are_masked(tmp_path):
+    text = render(full_config(), str(tmp_path))[-1].data.decode()
+    masked = mask_secrets(text)
+    assert "s3cret" not in masked and "t1" not in masked
+    data = tomlkit.loads(masked).unwrap()
+    assert data["header"]["Authorization"] == MASK
+    assert data["host"]["http://mirror-b.test:8080/v2/proxy"]["header"]["X-Token"] == [MASK,
+                                                                                      MASK]
+
+
+@pytest.mark.parametrize("bad,message", [
+    (HostsConfig(host="a/b"), r"host: 'a/b' is not allowed"),
+    (HostsConfig(host="r.test", server="ftp://x"), r"server: 'ftp://x' is not allowed"),
+    (HostsConfig(host="r.test", mirrors=[Mirror(url="https://m", capabilities=["pul"])]),
+     r"mirrors\[1\].capabilities: \['pul'\] not allowed; allowed: pull, resolve, push"),
+    (HostsConfig(host="r.test", endpoint=Endpoint(ca="relative.pem")),
+     r"ca: allowed: an absolute path or PEM content"),
+])
+def test_invalid_hosts_input(tmp_path, bad, message):
+    with pytest.raises(InvalidOption, match=message):
+        render(bad, str(tmp_path))
+
+
+def test_plan_apply_idempotent_then_absent(tmp_path):
+    desired = DesiredHosts(full_config(), str(tmp_path))
+    plan = plan_hosts(desired)
+    assert plan.changed
+    apply_hosts(plan)
+    d = tmp_path / "registry.test:5000"
+    assert sorted(os.listdir(d)) == ["ca.crt", "hosts.toml", "mirror1-client.cert",
+                                     "mirror1-client.key"]
+    snapshot = {n: (d / n).read_bytes() for n in os.listdir(d)}
+    again = plan_hosts(desired)
+    assert not again.changed and again.plan.actions == []
+    # switching the CA to a path removes the file written for the PEM content
+    desired.config.endpoint.ca = "/etc/ssl/ca.pem"
+    apply_hosts(plan_hosts(desired))
+    assert "ca.crt" not in os.listdir(d)
+    gone = plan_hosts(DesiredHosts(full_config(), str(tmp_path), "absent"))
+    assert gone.changed and "s3cret" not in str(gone.diff())
+    apply_hosts(gone)
+    assert not d.exists()
+    assert not plan_hosts(DesiredHosts(full_config(), str(tmp_path), "absent")).changed
+    assert snapshot  # (the files existed before)
