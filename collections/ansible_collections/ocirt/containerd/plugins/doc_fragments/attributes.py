@@ -24,6 +24,17 @@ attributes:
       - ocirt.containerd.containerd
 """
 
+    STATE_MODULE = r"""
+options: {}
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
+"""
+
     INFO_MODULE = r"""
 options: {}
 attributes:

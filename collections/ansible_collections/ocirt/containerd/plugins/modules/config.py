@@ -33,13 +33,7 @@ author:
 extends_documentation_fragment:
   - ocirt.containerd.attributes
   - ocirt.containerd.attributes.ACTIONGROUP
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  idempotent:
-    support: full
+  - ocirt.containerd.attributes.STATE_MODULE
 requirements:
   - python >= 3.9
   - tomlkit (Debian package python3-tomlkit)

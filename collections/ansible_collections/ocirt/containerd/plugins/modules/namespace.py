@@ -18,13 +18,7 @@ extends_documentation_fragment:
   - ocirt.containerd.connection
   - ocirt.containerd.attributes
   - ocirt.containerd.attributes.ACTIONGROUP
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  idempotent:
-    support: full
+  - ocirt.containerd.attributes.STATE_MODULE
 options:
   name:
     description:
