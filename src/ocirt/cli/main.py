@@ -18,7 +18,7 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connect
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import OcirtError
 
-from . import info_command, namespace_command, pull_command
+from . import image_command, info_command, namespace_command, pull_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     info_command.add_parser(sub, common)
     namespace_command.add_parser(sub, common)
+    image_command.add_parser(sub, common)
     pull_command.add_parser(sub, common)
     return parser
 

@@ -68,16 +68,19 @@ def _compression(path: str) -> str:
 class TarArchive:
     """The regular files of an image tarball, checked and hashed, readable by name."""
 
-    def __init__(self, path: str, max_member_size: Optional[int] = None) -> None:
+    def __init__(self, path: str) -> None:
         self.path = path
-        self.compression = _compression(path)
+        try:
+            self.compression = _compression(path)
+        except OSError as exc:
+            raise InvalidInput(f"cannot read the archive {path}: {exc.strerror}") from None
         self.files: Dict[str, Member] = {}
         self.directories: List[str] = []
-        self._scan(max_member_size)
+        self._scan()
 
     # -- scanning ----------------------------------------------------------------------
 
-    def _scan(self, _max: Optional[int]) -> None:
+    def _scan(self) -> None:
         links: Dict[str, tarfile.TarInfo] = {}
         seen: Dict[str, str] = {}  # name -> kind
         try:

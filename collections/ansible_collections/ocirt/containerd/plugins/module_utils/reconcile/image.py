@@ -140,7 +140,7 @@ def _plan_registry(desired, record, state, before):
 def _plan_archive(desired, record, state, before):
     from ..images.archive_import import read_archive
 
-    entries = read_archive(desired.archive_path)
+    entries = read_archive(desired.archive_path, platform=desired.platform)
     entry = next(
         (e for e in entries if desired.name in [normalize_name(n) for n in e["names"]]), None
     )

@@ -1,0 +1,222 @@
+"""`ocirt images`, `rmi`, `tag` and `image inspect|import|export|ls|rm|tag`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, Dict, List
+
+from ansible_collections.ocirt.containerd.plugins.module_utils.images.archive_export import (
+    export_images,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.images.archive_import import (
+    import_archive,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.images.inspect import (
+    inspect_image,
+    list_images,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.images.manage import (
+    remove_image,
+    tag_image,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.registry.reference import (
+    normalize_name,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
+    Connection,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import (
+    InvalidInput,
+    NotFound,
+)
+
+from .output import print_json, print_table
+
+
+def name_of(text: str) -> str:
+    """What the user typed as containerd stores it; CRI ids (sha256:...) stay as they are."""
+    if text.startswith("sha256:"):
+        return text
+    return normalize_name(text)
+
+
+def human_size(size: int) -> str:
+    units = ["B", "KiB", "MiB", "GiB", "TiB"]
+    value, i = float(size), 0
+    while value >= 1024 and i < len(units) - 1:
+        value, i = value / 1024, i + 1
+    return f"{value:.1f} {units[i]}" if i else f"{size} B"
+
+
+def _ls_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-q", "--quiet", action="store_true", help="print names only")
+    parser.add_argument(
+        "--filter",
+        "-f",
+        action="append",
+        default=[],
+        metavar="F",
+        help='containerd filter, e.g. name~=busybox or labels."k"==v (repeat to OR)',
+    )
+    parser.set_defaults(run=run_ls)
+
+
+def _rm_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sync", action="store_true", help="wait for garbage collection")
+    parser.add_argument("names", nargs="+", metavar="NAME")
+    parser.set_defaults(run=run_rm)
+
+
+def _tag_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", metavar="SRC")
+    parser.add_argument("target", metavar="DST")
+    parser.set_defaults(run=run_tag)
+
+
+def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    _ls_parser(sub.add_parser("images", parents=[common], help="list images"))
+    _rm_parser(sub.add_parser("rmi", parents=[common], help="remove images"))
+    _tag_parser(sub.add_parser("tag", parents=[common], help="give an image another name"))
+
+    image = sub.add_parser("image", help="manage images")
+    image_sub = image.add_subparsers(dest="image_command", metavar="COMMAND", required=True)
+    _ls_parser(image_sub.add_parser("ls", aliases=["list"], parents=[common], help="list images"))
+    _rm_parser(
+        image_sub.add_parser("rm", aliases=["remove"], parents=[common], help="remove images")
+    )
+    _tag_parser(image_sub.add_parser("tag", parents=[common], help="give an image another name"))
+
+    inspect = image_sub.add_parser("inspect", parents=[common], help="show image details (JSON)")
+    inspect.add_argument("names", nargs="+", metavar="NAME")
+    inspect.add_argument("--platform", help="platform of a multi-platform image (os/arch)")
+    inspect.add_argument("--snapshotter", default="overlayfs")
+    inspect.set_defaults(run=run_inspect)
+
+    imp = image_sub.add_parser("import", parents=[common], help="import an image tarball")
+    imp.add_argument("archive", metavar="ARCHIVE")
+    imp.add_argument("--name", action="append", default=[], help="name(s) instead of the archive's")
+    imp.add_argument("--platform", help="platform to import (default: this machine)")
+    imp.add_argument("--all-platforms", action="store_true")
+    imp.add_argument("--no-unpack", action="store_true", help="do not unpack into the snapshotter")
+    imp.add_argument("--snapshotter", default="overlayfs")
+    imp.set_defaults(run=run_import)
+
+    exp = image_sub.add_parser("export", parents=[common], help="export images to an OCI tarball")
+    exp.add_argument("names", nargs="+", metavar="NAME")
+    exp.add_argument("-o", "--output", required=True, metavar="FILE")
+    exp.add_argument("--platform", help="platform to export (default: this machine)")
+    exp.add_argument("--all-platforms", action="store_true")
+    exp.set_defaults(run=run_export)
+
+
+def run_ls(args: argparse.Namespace, conn: Connection) -> int:
+    rows = list_images(conn, args.filter)
+    if args.json:
+        print_json(rows)
+    elif args.quiet:
+        for r in rows:
+            print(r["name"])
+    else:
+        print_table(
+            ["name", "digest", "size", "platforms", "unpacked"],
+            [
+                (
+                    r["name"],
+                    r["digest"],
+                    human_size(r["size"]),
+                    ",".join(r["platforms"]),
+                    "yes" if r["unpacked"] else "no",
+                )
+                for r in rows
+            ],
+        )
+    return 0
+
+
+def run_rm(args: argparse.Namespace, conn: Connection) -> int:
+    removed: List[str] = []
+    missing: List[str] = []
+    for text in args.names:
+        name = name_of(text)
+        (removed if remove_image(conn, name, sync=args.sync) else missing).append(name)
+    if args.json:
+        print_json({"removed": removed, "not_found": missing})
+    else:
+        for name in removed:
+            print(name)
+    if missing:
+        raise NotFound(f"no such image: {', '.join(missing)}")
+    return 0
+
+
+def run_tag(args: argparse.Namespace, conn: Connection) -> int:
+    source, target = name_of(args.source), name_of(args.target)
+    changed = tag_image(conn, source, target)
+    if args.json:
+        print_json({"changed": changed, "source": source, "target": target})
+    else:
+        print(f"{target}: {'tagged' if changed else 'unchanged'}")
+    return 0
+
+
+def run_inspect(args: argparse.Namespace, conn: Connection) -> int:
+    views = [inspect_image(conn, name_of(n), args.snapshotter, args.platform) for n in args.names]
+    print_json(views)  # inspect output is JSON with or without --json, like docker's
+    return 0
+
+
+def _progress_printer() -> Any:
+    done: Dict[str, int] = {}
+
+    def report(digest: str, n: int, total: int) -> None:
+        done[digest] = done.get(digest, 0) + n
+        if sys.stderr.isatty():
+            print(
+                f"\r{digest[:19]}  {human_size(min(done[digest], total))} / {human_size(total)}",
+                end="",
+                file=sys.stderr,
+            )
+
+    return report
+
+
+def run_import(args: argparse.Namespace, conn: Connection) -> int:
+    rows = import_archive(
+        conn,
+        args.archive,
+        names=[name_of(n) for n in args.name] or None,
+        platform=args.platform,
+        all_platforms=args.all_platforms,
+        snapshotter=None if args.no_unpack else args.snapshotter,
+        progress=_progress_printer(),
+    )
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    if args.json:
+        print_json(rows)
+    else:
+        for r in rows:
+            print(f"{r['name']}  {r['digest']}")
+    return 0
+
+
+def run_export(args: argparse.Namespace, conn: Connection) -> int:
+    if args.platform and args.all_platforms:
+        raise InvalidInput("--platform and --all-platforms exclude each other")
+    result = export_images(
+        conn,
+        [name_of(n) for n in args.names],
+        args.output,
+        platform=args.platform,
+        all_platforms=args.all_platforms,
+    )
+    if args.json:
+        print_json(result)
+    else:
+        for image in result["images"]:
+            print(f"{image['name']}  {image['digest']}")
+            if image["note"]:
+                print(f"  note: {image['note']}", file=sys.stderr)
+        print(f"wrote {result['path']} ({human_size(result['size'])})")
+    return 0
