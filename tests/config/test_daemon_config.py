@@ -18,7 +18,11 @@ import subprocess
 
 import pytest
 import tomlkit
-from ansible_collections.ocirt.containerd.plugins.module_utils.api import cri, introspection
+from ansible_collections.ocirt.containerd.plugins.module_utils.api import (
+    cri,
+    cri_images,
+    introspection,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.config.registry_hosts import (
     HostsConfig,
     Mirror,
@@ -161,21 +165,21 @@ def test_pull_succeeds_only_through_the_hosts_toml_mirror(rendered, registry_htt
     d = rendered.daemon
     mirror_hosts(d, registry_http)
     with Connection(d.address, timeout=120) as conn:
-        ref = cri.pull_image(conn, f"{HOST}/ocirt/busybox:1")
+        ref = cri_images.pull_image(conn, f"{HOST}/ocirt/busybox:1")
         assert ref.startswith("sha256:")
-        status = cri.image_status(conn, f"{HOST}/ocirt/busybox:1")
+        status = cri_images.image_status(conn, f"{HOST}/ocirt/busybox:1")
         assert status is not None and f"{HOST}/ocirt/busybox:1" in status["repo_tags"]
 
         mirror_hosts(d, registry_http, state="absent")
         assert not (d.hosts_dir / HOST).exists()
         with pytest.raises(OcirtError) as err:
-            cri.pull_image(conn, f"{HOST}/ocirt/busybox:2", timeout=60)
+            cri_images.pull_image(conn, f"{HOST}/ocirt/busybox:2", timeout=60)
         assert HOST in str(err.value)
-        assert cri.image_status(conn, f"{HOST}/ocirt/busybox:2") is None
+        assert cri_images.image_status(conn, f"{HOST}/ocirt/busybox:2") is None
 
         mirror_hosts(d, registry_http)  # no restart: hosts.toml is read on each pull
-        cri.pull_image(conn, f"{HOST}/ocirt/busybox:2")
-        assert cri.image_status(conn, f"{HOST}/ocirt/busybox:2") is not None
+        cri_images.pull_image(conn, f"{HOST}/ocirt/busybox:2")
+        assert cri_images.image_status(conn, f"{HOST}/ocirt/busybox:2") is not None
 
         # the configured snapshotter unpacked it
         native = d.ctr("snapshots", "--snapshotter", "native", "ls", namespace="k8s.io")
@@ -184,8 +188,8 @@ def test_pull_succeeds_only_through_the_hosts_toml_mirror(rendered, registry_htt
         assert len(overlay.stdout.splitlines()) <= 1
 
         # the sandbox image setting: containerd pins the image it names (1.7+)
-        cri.pull_image(conn, SANDBOX)
-        pause = cri.image_status(conn, SANDBOX)
+        cri_images.pull_image(conn, SANDBOX)
+        pause = cri_images.image_status(conn, SANDBOX)
         if d.version >= "1.7":
             assert pause["pinned"] is True
             assert status["pinned"] is False
