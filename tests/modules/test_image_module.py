@@ -135,3 +135,51 @@ def test_clear_errors(containerd, containerd_namespace, registry_http):
     )
     assert no_path["failed"] is True and "archive_path" in no_path["msg"]
     assert ctr_images(containerd, ns) == {}
+
+
+def test_archive_source_is_idempotent_and_follows_the_archive(
+    containerd, containerd_namespace, tmp_path
+):
+    from harness.images import write_oci_archive
+
+    ns = containerd_namespace
+    name = "example.test/airgap/app:1"
+    first_image = unique_image("airgap-1")
+    archive = write_oci_archive(first_image, tmp_path / "app.tar", ref_name=name)
+    a = args(containerd, ns, name, source="archive", archive_path=str(archive))
+
+    predicted = run_module("ocirt.containerd.image", check=True, diff=True, **a)
+    assert predicted["changed"] is True
+    assert predicted["diff"]["after"]["digest"] == first_image.digest
+    assert ctr_images(containerd, ns) == {}
+    done = run_module("ocirt.containerd.image", **a)
+    assert done["changed"] is True and done["imported"][0]["digest"] == first_image.digest
+    assert ctr_images(containerd, ns)[name] == first_image.digest
+    assert run_module("ocirt.containerd.image", **a)["changed"] is False
+    out = containerd.ctr("run", "--rm", name, "airgap", "ls", "/data", namespace=ns).stdout
+    assert out.split() == ["airgap-1.bin"]
+
+    # the same path now holds a new build: the module notices by digest
+    second_image = unique_image("airgap-2")
+    write_oci_archive(second_image, archive, ref_name=name)
+    predicted = run_module("ocirt.containerd.image", check=True, **a)
+    assert predicted["changed"] is True and "the archive holds" in predicted["actions"][0]["reason"]
+    assert run_module("ocirt.containerd.image", **a)["changed"] is True
+    assert ctr_images(containerd, ns)[name] == second_image.digest
+
+
+def test_archive_with_another_name_is_imported_under_the_asked_name(
+    containerd, containerd_namespace, tmp_path
+):
+    from harness.images import write_docker_archive
+
+    ns = containerd_namespace
+    archive = write_docker_archive(
+        unique_image("renamed"), tmp_path / "saved.tar", repo_tags=["builder/output:latest"]
+    )
+    a = args(
+        containerd, ns, "example.test/deploy/app:2", source="archive", archive_path=str(archive)
+    )
+    assert run_module("ocirt.containerd.image", **a)["changed"] is True
+    assert "example.test/deploy/app:2" in ctr_images(containerd, ns)
+    assert run_module("ocirt.containerd.image", **a)["changed"] is False
