@@ -15,8 +15,8 @@ def test_pull_then_up_to_date(containerd, containerd_namespace, registry_http):
     assert first.stdout.strip().startswith(
         f"{ref}: pulled {digest} from http://{registry_http.host}"
     )
-    # not a terminal: one progress line per blob as it completes
-    assert len([x for x in first.stderr.splitlines() if "done" in x]) == 6  # manifest, config, 4 layers
+    # not a terminal: one progress line per blob as it completes (manifest, config, 4 layers)
+    assert len([x for x in first.stderr.splitlines() if "done" in x]) == 6
     second = ocirt("pull", "--hosts-dir", "/nonexistent", ref, env=env)
     assert second.stdout.strip() == f"{ref}: up to date ({digest})"
     as_json = json.loads(

@@ -164,6 +164,26 @@ class Connection:
                 raise self._translate(exc2, method) from None
         return method.response.decode(raw)
 
+    def call_future(
+        self,
+        method: Method,
+        request: Optional[Mapping[str, Any]] = None,
+        *,
+        namespace: Any = ...,
+        timeout: Optional[float] = None,
+    ) -> PendingCall:
+        """Start a unary call without waiting for it (``timeout=None``: no deadline).
+
+        For long calls such as Tasks.Wait: the caller polls, waits with its own timeout or
+        cancels, and the daemon sees the call as already registered.
+        """
+        if method.kind != UNARY:
+            raise TypeError(f"{method} is not a unary call")
+        payload = method.request.encode(request or {})
+        md = self._metadata(self.namespace if namespace is ... else namespace, None)
+        future = self._stub(method).future(payload, timeout=timeout, metadata=md)
+        return PendingCall(self, method, future)
+
     def stream(
         self,
         method: Method,
@@ -254,3 +274,32 @@ class Connection:
                 "its version or configuration lacks that service"
             )
         return errors.RemoteError(f"{rpc} failed ({name}): {details}", name)
+
+
+class PendingCall:
+    """A unary call in flight (see ``Connection.call_future``)."""
+
+    def __init__(self, conn: Connection, method: Method, future: Any) -> None:
+        self._conn = conn
+        self._method = method
+        self._future = future
+
+    def done(self) -> bool:
+        return self._future.done()
+
+    def cancel(self) -> None:
+        self._future.cancel()
+
+    def result(self, timeout: Optional[float] = None) -> Dict[str, Any]:
+        """The decoded response; ``errors.Timeout`` if it has not come within ``timeout``."""
+        try:
+            raw = self._future.result(timeout=timeout)
+        except grpc.FutureTimeoutError:
+            raise errors.Timeout(
+                f"{self._method.path.rsplit('/', 1)[-1]} did not finish within {timeout} s"
+            ) from None
+        except grpc.FutureCancelledError:
+            raise errors.OcirtError(f"{self._method.path} was cancelled") from None
+        except grpc.RpcError as exc:
+            raise self._conn._translate(exc, self._method) from None
+        return self._method.response.decode(raw)

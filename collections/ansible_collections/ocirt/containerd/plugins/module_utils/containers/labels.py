@@ -1,0 +1,38 @@
+"""Labels ocirt keeps on container records, and containerd's restart monitor labels.
+
+Everything the library needs to manage a container later (log path, stop signal, the
+desired configuration it was made from, the last exit) lives on the container record itself,
+so no state file on the node can drift from what containerd has.
+"""
+
+from __future__ import annotations
+
+MANAGED = "io.ocirt/managed"
+CONFIG_HASH = "io.ocirt/config-hash"
+IMAGE_DIGEST = "io.ocirt/image-digest"
+LOG_PATH = "io.ocirt/log-path"
+STOP_SIGNAL = "io.ocirt/stop-signal"
+STOP_TIMEOUT = "io.ocirt/stop-timeout"
+STARTED_AT = "io.ocirt/started-at"
+EXIT_CODE = "io.ocirt/exit-code"
+EXITED_AT = "io.ocirt/exited-at"
+OOM_KILLED = "io.ocirt/oom-killed"
+#: Container extension holding the canonical desired configuration (JSON).
+CONFIG_EXTENSION = "io.ocirt/config"
+CONFIG_TYPE_URL = "io.ocirt/ContainerConfig"
+
+# containerd's restart monitor (runtime/restart/restart.go). 1.6 knows only STATUS and the
+# log labels (every container with status=running is restarted: policy "always"); POLICY,
+# COUNT and EXPLICITLY_STOPPED arrived with 1.7. The monitor checks every 10 s by default.
+RESTART_STATUS = "containerd.io/restart.status"
+RESTART_POLICY = "containerd.io/restart.policy"
+RESTART_LOG_URI = "containerd.io/restart.loguri"
+RESTART_COUNT = "containerd.io/restart.count"
+RESTART_EXPLICITLY_STOPPED = "containerd.io/restart.explicitly-stopped"
+RESTART_LABELS = (
+    RESTART_STATUS,
+    RESTART_POLICY,
+    RESTART_LOG_URI,
+    RESTART_COUNT,
+    RESTART_EXPLICITLY_STOPPED,
+)

@@ -1,0 +1,534 @@
+"""Container lifecycle over containerd's API: create, start, stop, kill, restart, remove.
+
+No supervisor of ours runs: the shim keeps the task alive across daemon restarts, and
+restart policies are containerd's own restart monitor, driven by labels. The rest of what
+the library needs later (log path, stop signal, desired config, last exit) is stored on the
+container record.
+"""
+
+from __future__ import annotations
+
+import datetime
+import errno
+import json
+import os
+from typing import Any, Dict, List, Mapping, Optional
+
+from ..api import containers as containers_api
+from ..api import content, images, snapshots, tasks, version
+from ..api.identifiers import validate_identifier
+from ..api.leases import temporary_lease
+from ..images.local_state import local_state
+from ..images.platforms import host_platform
+from ..images.unpack import chain_ids
+from ..transport.connection import Connection
+from ..transport.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidInput,
+    NotFound,
+    OcirtError,
+    Timeout,
+)
+from ..wire.schema import BOOL, STRING, UINT32, Field, Message
+from ..wire.wellknown import pack_any
+from . import labels as L
+from . import rootfs
+from .options import ContainerOptions, canonical_json, config_hash, parse_signal, signal_name
+from .paths import Paths
+from .spec import SPEC_TYPE_URL, build_spec
+from .stats import stats
+
+RUNTIME_RUNC_V2 = "io.containerd.runc.v2"
+RUNC_OPTIONS = Message(
+    "containerd.runc.v1.Options",
+    "containerd/containerd api/types/runc/options/oci.proto",
+    [
+        Field(1, "no_pivot_root", BOOL),
+        Field(2, "no_new_keyring", BOOL),
+        Field(3, "shim_cgroup", STRING),
+        Field(4, "io_uid", UINT32),
+        Field(5, "io_gid", UINT32),
+        Field(6, "binary_name", STRING),
+        Field(7, "root", STRING),
+        Field(8, "criu_path", STRING),
+        Field(9, "systemd_cgroup", BOOL),
+    ],
+)
+SIGKILL = 9
+KILL_GRACE = 30.0  # after SIGKILL a process is gone within moments; bounded anyway
+
+
+class ContainerNotFound(NotFound):
+    pass
+
+
+class ImageNotReady(FailedPrecondition):
+    """The image is missing, incomplete or not unpacked for the container's snapshotter."""
+
+
+class ContainerRunning(FailedPrecondition):
+    pass
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def _iso(ts: Optional[datetime.datetime]) -> str:
+    return ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if ts else ""
+
+
+def parse_time(text: Optional[str]) -> Optional[datetime.datetime]:
+    if not text:
+        return None
+    try:
+        return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+            tzinfo=datetime.timezone.utc
+        )
+    except ValueError:
+        return None
+
+
+def get_container(conn: Connection, container_id: str) -> Dict[str, Any]:
+    """The container record; ContainerNotFound with the namespace named if absent."""
+    try:
+        return conn.call(containers_api.GET, {"id": container_id})["container"]
+    except NotFound:
+        raise ContainerNotFound(
+            f"no container {container_id!r} in namespace {conn.namespace!r}"
+        ) from None
+
+
+def update_labels(
+    conn: Connection, container_id: str, changes: Mapping[str, Optional[str]]
+) -> None:
+    """Set labels (None removes one); other labels stay as they are."""
+    if not changes:
+        return
+    kept = {k: v for k, v in changes.items() if v is not None}
+    request = {
+        "container": {"id": container_id, "labels": kept},
+        "update_mask": {"paths": [f"labels.{k}" for k in sorted(changes)]},
+    }
+    conn.call(containers_api.UPDATE, request)
+
+
+def _image_for(conn: Connection, options: ContainerOptions) -> Dict[str, Any]:
+    """{'name', 'digest', 'config', 'top_chain_id', 'layers'} of a present, unpacked image."""
+    record = images.get_image(conn, options.image)
+    if record is None:
+        raise ImageNotReady(
+            f"image {options.image} is not in namespace {conn.namespace!r}: pull or import it first"
+        )
+    state = local_state(conn, record["target"], host_platform(), options.snapshotter)
+    if not state["complete"]:
+        what = "not unpacked" if not state["missing"] else "incomplete"
+        raise ImageNotReady(
+            f"image {options.image} is {what} for this platform and the "
+            f"{options.snapshotter} snapshotter in namespace {conn.namespace!r}: pull it again"
+        )
+    manifest = json.loads(content.read_blob(conn, state["manifest"]))
+    config = json.loads(content.read_blob(conn, manifest["config"]["digest"]))
+    ids = chain_ids(config.get("rootfs", {}).get("diff_ids") or [])
+    return {
+        "name": options.image,
+        "digest": record["target"]["digest"],
+        "config": config.get("config") or {},
+        "top_chain_id": ids[-1],
+        "layers": [layer["digest"] for layer in manifest.get("layers") or []],
+    }
+
+
+def _file_reader(conn: Connection, mounts: List[Dict[str, Any]], layers: List[str]):
+    dirs = rootfs.layer_dirs(mounts)
+    if dirs is not None:
+        return lambda path: rootfs.read_from_dirs(dirs, path)
+    cache: List[bytes] = []
+
+    def from_blobs(path: str) -> Optional[bytes]:
+        if not cache:
+            cache.extend(content.read_blob(conn, d) for d in layers)
+        return rootfs.read_from_layer_blobs(cache, path)
+
+    return from_blobs
+
+
+def _prepare_host_paths(options: ContainerOptions, namespace: str, paths: Paths) -> None:
+    for m in options.mounts:
+        if m["type"] == "bind" and not os.path.exists(m["source"]):
+            raise InvalidInput(f"mounts: bind source {m['source']} does not exist on this machine")
+        if m["type"] == "volume":
+            os.makedirs(paths.volume_path(namespace, m["source"]), mode=0o755, exist_ok=True)
+
+
+def create_container(
+    conn: Connection,
+    container_id: str,
+    options: ContainerOptions,
+    paths: Optional[Paths] = None,
+    daemon_version: Optional[str] = None,
+) -> Dict[str, Any]:
+    """Create the container record and its rootfs snapshot (no task yet).
+
+    Returns {'id', 'image', 'image_digest', 'config_hash', 'log_path', 'warnings'}.
+    """
+    validate_identifier(container_id, "container name")
+    paths = paths or Paths()
+    namespace = conn.namespace or "default"
+    if daemon_version is None:
+        daemon_version = version.get_version(conn)["version"]
+    series = version.parse_series(daemon_version)
+    warnings: List[str] = []
+    if options.restart_policy_name in ("on-failure", "unless-stopped") and series < (1, 7):
+        warnings.append(
+            f"restart_policy {options.restart_policy}: containerd {daemon_version} knows no "
+            "restart policies, its restart monitor treats every policy as 'always'"
+        )
+    image = _image_for(conn, options)
+    try:
+        get_container(conn, container_id)
+        raise AlreadyExists(f"container {container_id!r} already exists in {namespace!r}")
+    except ContainerNotFound:
+        pass
+    _prepare_host_paths(options, namespace, paths)
+    digest = image["digest"]
+    chash = config_hash(options, digest)
+    log_path = paths.log_path(namespace, container_id)
+    stop_signal = options.stop_signal or image["config"].get("StopSignal") or "SIGTERM"
+
+    with temporary_lease(conn) as lease:
+        try:
+            mounts = snapshots.prepare(
+                conn, options.snapshotter, container_id, image["top_chain_id"], lease=lease
+            )
+        except AlreadyExists:
+            raise AlreadyExists(
+                f"a {options.snapshotter} snapshot {container_id!r} already exists in "
+                f"{namespace!r} (left over by another client?): remove it or pick another name"
+            ) from None
+        try:
+            reader = _file_reader(conn, mounts, image["layers"])
+            spec = build_spec(
+                namespace, container_id, options, image["config"], reader, daemon_version, paths
+            )
+            all_labels = dict(options.labels)
+            all_labels.update(
+                {
+                    L.MANAGED: "true",
+                    L.CONFIG_HASH: chash,
+                    L.IMAGE_DIGEST: digest,
+                    L.LOG_PATH: log_path,
+                    L.STOP_SIGNAL: signal_name(stop_signal),
+                    L.STOP_TIMEOUT: str(options.stop_timeout),
+                }
+            )
+            if options.restart_policy_name != "no":
+                all_labels[L.RESTART_POLICY] = options.restart_policy
+                all_labels[L.RESTART_LOG_URI] = "file://" + log_path
+            runc = {"systemd_cgroup": options.systemd_cgroup}
+            record = {
+                "id": container_id,
+                "labels": all_labels,
+                "image": options.image,
+                "runtime": {"name": options.runtime, "options": pack_any(RUNC_OPTIONS, runc)},
+                "spec": {
+                    "type_url": SPEC_TYPE_URL,
+                    "value": json.dumps(spec, separators=(",", ":")).encode(),
+                },
+                "snapshotter": options.snapshotter,
+                "snapshot_key": container_id,
+                "extensions": {
+                    L.CONFIG_EXTENSION: {
+                        "type_url": L.CONFIG_TYPE_URL,
+                        "value": canonical_json(options, digest).encode(),
+                    }
+                },
+            }
+            conn.call(containers_api.CREATE, {"container": record}, lease=lease)
+        except BaseException:
+            snapshots.remove(conn, options.snapshotter, container_id)
+            raise
+    return {
+        "id": container_id,
+        "image": options.image,
+        "image_digest": digest,
+        "config_hash": chash,
+        "log_path": log_path,
+        "warnings": warnings,
+    }
+
+
+def _record_exit(
+    conn: Connection, container_id: str, exit_status: int, exited_at: Any, oom: bool
+) -> None:
+    update_labels(
+        conn,
+        container_id,
+        {
+            L.EXIT_CODE: str(exit_status),
+            L.EXITED_AT: _iso(exited_at or _now()),
+            L.OOM_KILLED: "true" if oom else None,
+        },
+    )
+
+
+def _oom_kills(conn: Connection, container_id: str) -> int:
+    """OOM kills counted by the task's cgroup (readable until the task is deleted)."""
+    try:
+        s = stats(conn, container_id)
+    except OcirtError:
+        return 0
+    return int((s or {}).get("oom_kills") or 0)
+
+
+def _reap(conn: Connection, container: Mapping[str, Any]) -> Optional[Dict[str, Any]]:
+    """Delete an exited task, keeping its exit status (and OOM kill) on the container."""
+    cid = container["id"]
+    oom = _oom_kills(conn, cid) > 0
+    deleted = tasks.delete_task(conn, cid)
+    if deleted is None:
+        return None
+    if (container.get("labels") or {}).get(L.MANAGED) == "true":
+        try:
+            _record_exit(conn, cid, deleted["exit_status"], deleted["exited_at"], oom)
+        except NotFound:
+            pass
+    return {
+        "exit_code": deleted["exit_status"],
+        "exited_at": deleted["exited_at"],
+        "oom_killed": oom,
+    }
+
+
+def start(conn: Connection, container_id: str, wait: bool = False) -> Dict[str, Any]:
+    """Create and start the task: {'changed', 'pid', 'waiter'}.
+
+    stdout and stderr go to the container's log file (``file://`` URI: the shim appends to
+    it). With ``wait=True`` a Tasks.Wait is registered before Start and returned as
+    ``waiter`` (``.result(timeout)`` -> {'exit_status', 'exited_at'}), so the exit of a
+    short-lived process cannot be missed.
+    """
+    container = get_container(conn, container_id)
+    task = tasks.get_process(conn, container_id)
+    if task is not None:
+        if task["status"] in (tasks.STATUS_RUNNING, tasks.STATUS_PAUSED, tasks.STATUS_PAUSING):
+            return {"changed": False, "pid": task["pid"], "waiter": None}
+        if task["status"] == tasks.STATUS_STOPPED:
+            _reap(conn, container)
+        else:  # created but never started (an interrupted start): start it afresh
+            tasks.delete_task(conn, container_id)
+    labels = container.get("labels") or {}
+    log_path = labels.get(L.LOG_PATH, "")
+    uri = ""
+    if log_path:
+        os.makedirs(os.path.dirname(log_path), mode=0o755, exist_ok=True)
+        uri = "file://" + log_path
+    mounts = snapshots.mounts(conn, container["snapshotter"], container["snapshot_key"])
+    tasks.create_task(conn, container_id, mounts, stdout=uri, stderr=uri)
+    waiter = tasks.wait(conn, container_id) if wait else None
+    try:
+        pid = tasks.start(conn, container_id)
+    except BaseException:
+        if waiter is not None:
+            waiter.cancel()
+        tasks.delete_task(conn, container_id)
+        raise
+    changes: Dict[str, Optional[str]] = {
+        L.STARTED_AT: _iso(_now()),
+        L.EXIT_CODE: None,
+        L.EXITED_AT: None,
+        L.OOM_KILLED: None,
+    }
+    policy = labels.get(L.RESTART_POLICY, "")
+    if policy and policy != "no":
+        # only now: a status label on a container without a task would make the monitor
+        # start one itself, racing with this start
+        changes[L.RESTART_STATUS] = "running"
+        changes[L.RESTART_EXPLICITLY_STOPPED] = None
+    if labels.get(L.MANAGED) == "true":
+        update_labels(conn, container_id, changes)
+    return {"changed": True, "pid": pid, "waiter": waiter}
+
+
+def _stop_defaults(container: Mapping[str, Any]) -> tuple:
+    labels = container.get("labels") or {}
+    sig = labels.get(L.STOP_SIGNAL) or labels.get("io.containerd.image.config.stop-signal")
+    timeout = labels.get(L.STOP_TIMEOUT)
+    return sig or "SIGTERM", float(timeout) if timeout else 10.0
+
+
+def stop(
+    conn: Connection,
+    container_id: str,
+    timeout: Optional[float] = None,
+    signal: Any = None,
+) -> Dict[str, Any]:
+    """Signal, wait up to ``timeout`` s, then SIGKILL; delete the task to collect the exit.
+
+    Returns {'changed', 'exit_code', 'exited_at', 'killed' (SIGKILL was needed),
+    'oom_killed'}. The restart monitor is told first (status=stopped), so it does not
+    bring the container back.
+    """
+    container = get_container(conn, container_id)
+    default_sig, default_timeout = _stop_defaults(container)
+    sig = parse_signal(signal if signal is not None else default_sig)
+    timeout = default_timeout if timeout is None else float(timeout)
+    labels = container.get("labels") or {}
+    if labels.get(L.RESTART_STATUS):
+        update_labels(
+            conn, container_id, {L.RESTART_STATUS: "stopped", L.RESTART_EXPLICITLY_STOPPED: "true"}
+        )
+    task = tasks.get_process(conn, container_id)
+    result = {"changed": False, "exit_code": None, "exited_at": None, "killed": False}
+    if task is None:
+        return result
+    if task["status"] == tasks.STATUS_CREATED:
+        tasks.delete_task(conn, container_id)
+        result["changed"] = True
+        return result
+    if task["status"] != tasks.STATUS_STOPPED:
+        if task["status"] in (tasks.STATUS_PAUSED, tasks.STATUS_PAUSING):
+            tasks.resume(conn, container_id)
+        waiter = tasks.wait(conn, container_id)
+        try:
+            try:
+                tasks.kill(conn, container_id, sig)
+                waiter.result(timeout)
+            except Timeout:
+                result["killed"] = True
+                tasks.kill(conn, container_id, SIGKILL, all=True)
+                waiter.result(KILL_GRACE)
+            except NotFound:
+                pass  # exited between Get and Kill
+        finally:
+            waiter.cancel()
+    reaped = _reap(conn, container)
+    result["changed"] = True
+    if reaped:
+        result.update(reaped)
+    return result
+
+
+def kill(conn: Connection, container_id: str, signal: Any = "SIGKILL", all: bool = False) -> None:
+    """Send a signal to the container's task (no waiting, no deletion)."""
+    get_container(conn, container_id)
+    try:
+        tasks.kill(conn, container_id, parse_signal(signal, "signal"), all=all)
+    except NotFound:
+        raise FailedPrecondition(f"container {container_id!r} is not running") from None
+
+
+def restart(conn: Connection, container_id: str, timeout: Optional[float] = None) -> Dict[str, Any]:
+    """Stop (as ``stop``) then start; {'stopped': stop result, 'pid'}."""
+    stopped = stop(conn, container_id, timeout=timeout)
+    started = start(conn, container_id)
+    return {"stopped": stopped, "pid": started["pid"], "changed": True}
+
+
+def remove(
+    conn: Connection, container_id: str, force: bool = False, remove_logs: bool = True
+) -> Dict[str, Any]:
+    """Delete the task (killing it only with ``force``), the record and its snapshot.
+
+    The restart labels are cleared first so containerd's restart monitor cannot start the
+    task again in between. Returns {'changed'}; a missing container is no change.
+    """
+    try:
+        container = get_container(conn, container_id)
+    except ContainerNotFound:
+        return {"changed": False}
+    labels = container.get("labels") or {}
+    task = tasks.get_process(conn, container_id)
+    if task is not None and task["status"] != tasks.STATUS_STOPPED and not force:
+        raise ContainerRunning(
+            f"container {container_id!r} is {tasks.STATUS_NAMES.get(task['status'])}: stop it "
+            "first or remove it with force"
+        )
+    present = [k for k in L.RESTART_LABELS if k in labels]
+    if present:
+        update_labels(conn, container_id, {k: None for k in present})
+    task = tasks.get_process(conn, container_id)
+    if task is not None:
+        if task["status"] not in (tasks.STATUS_STOPPED, tasks.STATUS_CREATED):
+            if task["status"] in (tasks.STATUS_PAUSED, tasks.STATUS_PAUSING):
+                tasks.resume(conn, container_id)
+            waiter = tasks.wait(conn, container_id)
+            try:
+                tasks.kill(conn, container_id, SIGKILL, all=True)
+                waiter.result(KILL_GRACE)
+            except NotFound:
+                pass
+            finally:
+                waiter.cancel()
+        tasks.delete_task(conn, container_id)
+    try:
+        conn.call(containers_api.DELETE, {"id": container_id})
+    except NotFound:
+        pass
+    if container.get("snapshot_key"):
+        snapshots.remove(
+            conn, container.get("snapshotter") or "overlayfs", container["snapshot_key"]
+        )
+    log_path = labels.get(L.LOG_PATH)
+    if remove_logs and log_path and labels.get(L.MANAGED) == "true":
+        try:
+            os.unlink(log_path)
+        except OSError as exc:
+            if exc.errno != errno.ENOENT:
+                raise
+    return {"changed": True}
+
+
+def process_started_at(pid: int) -> Optional[datetime.datetime]:
+    """When a host process started, from /proc (the daemon is on this machine)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        ticks = int(fields[19])
+        with open("/proc/stat") as f:
+            btime = next(int(line.split()[1]) for line in f if line.startswith("btime "))
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+    seconds = btime + ticks / os.sysconf("SC_CLK_TCK")
+    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc)
+
+
+def describe_state(
+    container: Mapping[str, Any], task: Optional[Mapping[str, Any]]
+) -> Dict[str, Any]:
+    """{status, pid, exit_code, exited_at, started_at, oom_killed} from a record and its
+    task (None if it has none): the one place that turns the two into a state."""
+    labels = container.get("labels") or {}
+    if task is None:
+        exited = labels.get(L.EXIT_CODE)
+        return {
+            "status": "stopped" if exited is not None else "created",
+            "pid": None,
+            "exit_code": int(exited) if exited is not None else None,
+            "exited_at": parse_time(labels.get(L.EXITED_AT)),
+            "started_at": parse_time(labels.get(L.STARTED_AT)),
+            "oom_killed": labels.get(L.OOM_KILLED) == "true",
+        }
+    status = tasks.STATUS_NAMES.get(task["status"], "unknown")
+    running = task["status"] in (tasks.STATUS_RUNNING, tasks.STATUS_PAUSED, tasks.STATUS_PAUSING)
+    started = process_started_at(task["pid"]) if running and task["pid"] else None
+    return {
+        "status": "paused" if status == "pausing" else status,
+        "pid": task["pid"] or None,
+        "exit_code": task["exit_status"] if status == "stopped" else None,
+        "exited_at": task["exited_at"] if status == "stopped" else None,
+        "started_at": started or parse_time(labels.get(L.STARTED_AT)),
+        "oom_killed": False,
+    }
+
+
+def status(conn: Connection, container_id: str) -> Dict[str, Any]:
+    """{status: created|running|stopped|paused|unknown, pid, exit_code, exited_at,
+    started_at, oom_killed}."""
+    container = get_container(conn, container_id)
+    task = tasks.get_process(conn, container_id)
+    state = describe_state(container, task)
+    if state["status"] == "stopped" and task is not None:
+        state["oom_killed"] = _oom_kills(conn, container_id) > 0
+    return state
