@@ -20,6 +20,7 @@ MARKER = "OCIRT-RESULT "  # printed by callback_plugins/ocirt_results.py
 
 
 def ansible_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+    """The environment of the ansible processes: the test's, plus ``extra``."""
     env = dict(os.environ)
     env.update(
         {
@@ -40,7 +41,7 @@ def run_playbook(
     tasks: List[Dict[str, Any]],
     check: bool = False,
     diff: bool = False,
-    env: Optional[Dict[str, str]] = None,
+    environ: Optional[Dict[str, str]] = None,
 ) -> List[Dict[str, Any]]:
     """Run the tasks in one play on localhost; return each task's result for localhost."""
     play = [{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]
@@ -56,7 +57,7 @@ def run_playbook(
             argv,
             capture_output=True,
             text=True,
-            env=ansible_env(env),
+            env=ansible_env(environ),
             cwd=REPO,
             stdin=subprocess.DEVNULL,
             timeout=300,
@@ -81,21 +82,21 @@ def run_module(
     module: str,
     check: bool = False,
     diff: bool = False,
-    env: Optional[Dict[str, str]] = None,
+    environ: Optional[Dict[str, str]] = None,
     **args: Any,
 ) -> Dict[str, Any]:
     """One task of ``module`` with ``args``; failures are returned, not raised."""
     task = {"name": module, module: args, "ignore_errors": True}
-    return run_playbook([task], check=check, diff=diff, env=env)[0]
+    return run_playbook([task], check=check, diff=diff, environ=environ)[0]
 
 
-def run_adhoc(module: str, args: str, env: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
+def run_adhoc(module: str, args: str, environ: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
     """`ansible localhost -m MODULE -a ARGS`, as a person would type it."""
     proc = subprocess.run(
         [str(BIN / "ansible"), "localhost", "-m", module, "-a", args],
         capture_output=True,
         text=True,
-        env=ansible_env(env),
+        env=ansible_env(environ),
         cwd=REPO,
         stdin=subprocess.DEVNULL,
         timeout=300,

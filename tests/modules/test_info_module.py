@@ -26,7 +26,7 @@ def test_playbook_with_address_from_environment(containerd, containerd_namespace
     with Connection(containerd.address) as conn:
         uuid = introspection.server_info(conn)["uuid"]
     containerd.ctr("namespaces", "create", containerd_namespace, namespace=None)
-    result = run_module("ocirt.containerd.info", env={"CONTAINERD_ADDRESS": containerd.address})
+    result = run_module("ocirt.containerd.info", environ={"CONTAINERD_ADDRESS": containerd.address})
     assert result["uuid"] == uuid
     assert result["cri"]["served"] is True
     ns = next(n for n in result["namespaces"] if n["name"] == containerd_namespace)

@@ -26,6 +26,7 @@ class Plan:
     actions: List[Action]
     before: Any = None
     after: Any = None
+    applied: bool = False  # set once carried out, for plans shared by several callers
 
     @property
     def changed(self) -> bool:

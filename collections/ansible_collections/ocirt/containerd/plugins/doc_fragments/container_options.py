@@ -1,0 +1,161 @@
+"""The options of a container, shared by the container modules (module_utils/container_params.py)."""
+
+
+class ModuleDocFragment:
+    DOCUMENTATION = r"""
+options:
+  image:
+    description:
+      - The image to run, normalised as containerd does (C(busybox) is C(docker.io/library/busybox:latest)).
+      - Required unless O(state=absent).
+    type: str
+  command:
+    description:
+      - Arguments replacing the image's C(Cmd).
+    type: list
+    elements: str
+  entrypoint:
+    description:
+      - Replaces the image's C(Entrypoint).
+    type: list
+    elements: str
+  env:
+    description:
+      - Environment variables, merged over the image's.
+    type: dict
+  working_dir:
+    description:
+      - Working directory (absolute); defaults to the image's C(WorkingDir), else C(/).
+    type: str
+  user:
+    description:
+      - User (name or uid, optionally C(:group)), resolved against the image's C(/etc/passwd) and C(/etc/group).
+    type: str
+  hostname:
+    description:
+      - The container's host name.
+    type: str
+  labels:
+    description:
+      - Labels on the container record.
+    type: dict
+  annotations:
+    description:
+      - OCI annotations in the runtime spec.
+    type: dict
+  mounts:
+    description:
+      - Mounts, each C(SOURCE:TARGET[:ro|rw]) (a bind mount) or a mapping with C(type) (V(bind), V(tmpfs), V(volume)),
+        C(source), C(target), C(readonly) and C(options).
+      - A V(volume) is a named directory that ocirt keeps under C(/var/lib/ocirt/volumes/<namespace>/<name>).
+    type: list
+    elements: raw
+  read_only_rootfs:
+    description:
+      - Mount the root file system read-only.
+    type: bool
+  cap_add:
+    description:
+      - Capabilities to add to containerd's default set (C(NET_ADMIN) or C(CAP_NET_ADMIN)).
+    type: list
+    elements: str
+  cap_drop:
+    description:
+      - Capabilities to drop from the default set.
+    type: list
+    elements: str
+  privileged:
+    description:
+      - All capabilities, no masked paths, all devices allowed.
+    type: bool
+  devices:
+    description:
+      - Host devices, each C(/dev/HOST[:/dev/CONTAINER[:rwm]]) or a mapping with C(path), C(container_path), C(permissions).
+    type: list
+    elements: raw
+  memory:
+    description:
+      - Memory limit such as C(256m) or C(1g) (at least C(6m)).
+    type: str
+  memory_swap:
+    description:
+      - Memory plus swap limit; C(-1) for unlimited swap. Needs O(memory).
+    type: str
+  cpus:
+    description:
+      - CPU quota in CPUs, such as C(0.5).
+    type: float
+  cpu_shares:
+    description:
+      - Relative CPU weight (cgroup v1 shares).
+    type: int
+  pids_limit:
+    description:
+      - Maximum number of processes; C(-1) for no limit.
+    type: int
+  sysctls:
+    description:
+      - Namespaced kernel parameters, such as C(net.ipv4.ip_unprivileged_port_start).
+    type: dict
+  shm_size:
+    description:
+      - Size of C(/dev/shm), such as C(64m).
+    type: str
+  ulimits:
+    description:
+      - Resource limits by name (C(nofile), C(nproc), ...), each C(N), C(SOFT:HARD) or a mapping with C(soft) and C(hard).
+    type: dict
+  network_mode:
+    description:
+      - V(none) gives the container its own network namespace with loopback only; V(host) shares the machine's.
+    type: str
+    choices: [none, host]
+  stop_signal:
+    description:
+      - Signal that asks the process to stop; defaults to the image's C(StopSignal), else C(SIGTERM).
+    type: str
+  stop_timeout:
+    description:
+      - Seconds to wait after the stop signal before C(SIGKILL) (default 10).
+    type: int
+  restart_policy:
+    description:
+      - V(no), V(always), V(unless-stopped) or V(on-failure[:N]), carried out by containerd's own restart monitor
+        (which checks every 10 seconds; containerd 1.6 treats every policy as V(always)).
+    type: str
+  runtime:
+    description:
+      - containerd runtime (default C(io.containerd.runc.v2)).
+    type: str
+  snapshotter:
+    description:
+      - Snapshotter for the root file system (default C(overlayfs)).
+    type: str
+  systemd_cgroup:
+    description:
+      - Place the container in a systemd slice, for containerd configured with C(SystemdCgroup).
+    type: bool
+  pull:
+    description:
+      - When to pull the image, as in M(ocirt.containerd.image).
+    type: str
+    choices: [missing, always, never]
+    default: missing
+  username:
+    description:
+      - Registry user name for the pull.
+    type: str
+  password:
+    description:
+      - Registry password or token for the pull.
+    type: str
+  docker_config:
+    description:
+      - A docker C(config.json) with registry credentials.
+    type: path
+  registry_config_path:
+    description:
+      - The directory of C(<host>/hosts.toml) files, as containerd's C(config_path).
+    type: path
+    default: /etc/containerd/certs.d
+"""
