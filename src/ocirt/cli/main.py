@@ -18,7 +18,7 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connect
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import OcirtError
 
-from . import image_command, info_command, namespace_command, pull_command
+from . import container_command, image_command, info_command, namespace_command, pull_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     namespace_command.add_parser(sub, common)
     image_command.add_parser(sub, common)
     pull_command.add_parser(sub, common)
+    container_command.add_parsers(sub, common)
     return parser
 
 

@@ -381,6 +381,7 @@ def stop(
         )
     task = tasks.get_process(conn, container_id)
     result = {"changed": False, "exit_code": None, "exited_at": None, "killed": False}
+    exited = None
     if task is None:
         return result
     if task["status"] == tasks.STATUS_CREATED:
@@ -394,16 +395,25 @@ def stop(
         try:
             try:
                 tasks.kill(conn, container_id, sig)
-                waiter.result(timeout)
+                exited = waiter.result(timeout)
             except Timeout:
                 result["killed"] = True
                 tasks.kill(conn, container_id, SIGKILL, all=True)
-                waiter.result(KILL_GRACE)
+                exited = waiter.result(KILL_GRACE)
             except NotFound:
                 pass  # exited between Get and Kill
         finally:
             waiter.cancel()
     reaped = _reap(conn, container)
+    if reaped is None and exited is not None:
+        # containerd's restart monitor, told status=stopped, deleted the task first
+        reaped = {
+            "exit_code": exited["exit_status"],
+            "exited_at": exited["exited_at"],
+            "oom_killed": False,
+        }
+        if labels.get(L.MANAGED) == "true":
+            _record_exit(conn, container_id, exited["exit_status"], exited["exited_at"], False)
     result["changed"] = True
     if reaped:
         result.update(reaped)

@@ -1,0 +1,286 @@
+"""Docker-like container commands: run, ps, exec, logs, start, stop, restart, rm, stats,
+inspect. Each parses flags, calls the library, prints."""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import sys
+import time
+
+from ansible_collections.ocirt.containerd.plugins.module_utils.containers import lifecycle
+from ansible_collections.ocirt.containerd.plugins.module_utils.containers.exec import (
+    exec_command,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.containers.inspect import (
+    inspect_container,
+    list_containers,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.containers.logs import (
+    follow_log,
+    log_path,
+    read_log,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.containers.options import (
+    ContainerOptions,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.containers.stats import sample
+from ansible_collections.ocirt.containerd.plugins.module_utils.images.pull import (
+    DEFAULT_CONFIG_PATH,
+    RegistryAccess,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.container import (
+    DesiredContainer,
+    apply_container,
+    plan_container,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.registry.reference import (
+    parse_reference,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
+    Connection,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import (
+    AlreadyExists,
+)
+
+from .output import print_json, print_table
+from .progress import human_size
+
+
+def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    run = sub.add_parser("run", parents=[common], help="create and start a container")
+    run.add_argument("image")
+    run.add_argument("command", nargs=argparse.REMAINDER)
+    run.add_argument("-d", "--detach", action="store_true", help="return once it runs")
+    run.add_argument("--rm", action="store_true", help="remove it when it exits (foreground)")
+    run.add_argument("--name", help="container id (default: image name + random suffix)")
+    run.add_argument("-e", "--env", action="append", default=[], metavar="KEY=VALUE")
+    run.add_argument("-v", "--volume", action="append", default=[], metavar="SRC:DST[:ro]")
+    run.add_argument("-l", "--label", action="append", default=[], metavar="KEY=VALUE")
+    run.add_argument(
+        "--restart",
+        default=None,
+        metavar="POLICY",
+        help="no, always, unless-stopped, on-failure[:N]",
+    )
+    run.add_argument("-m", "--memory")
+    run.add_argument("--cpus", type=float)
+    run.add_argument("-u", "--user")
+    run.add_argument("-w", "--workdir")
+    run.add_argument("--entrypoint")
+    run.add_argument("--network", choices=["none", "host"])
+    run.add_argument("--hostname")
+    run.add_argument("--read-only", action="store_true")
+    run.add_argument("--cap-add", action="append", default=[])
+    run.add_argument("--cap-drop", action="append", default=[])
+    run.add_argument("--hosts-dir", default=DEFAULT_CONFIG_PATH)
+    run.set_defaults(run=run_run)
+
+    ps = sub.add_parser("ps", parents=[common], help="list containers")
+    ps.add_argument("-a", "--all", action="store_true", help="also those not running")
+    ps.add_argument("-q", "--quiet", action="store_true", help="ids only")
+    ps.set_defaults(run=run_ps)
+
+    ex = sub.add_parser("exec", parents=[common], help="run a command in a running container")
+    ex.add_argument("container")
+    ex.add_argument("command", nargs=argparse.REMAINDER)
+    ex.add_argument("-e", "--env", action="append", default=[], metavar="KEY=VALUE")
+    ex.add_argument("-u", "--user")
+    ex.add_argument("-w", "--workdir")
+    ex.add_argument("--timeout", dest="exec_timeout", type=float, default=None)
+    ex.set_defaults(run=run_exec)
+
+    logs = sub.add_parser("logs", parents=[common], help="show a container's output")
+    logs.add_argument("container")
+    logs.add_argument("-f", "--follow", action="store_true")
+    logs.add_argument("-n", "--tail", type=int)
+    logs.set_defaults(run=run_logs)
+
+    for verb, helptext in (("start", "start"), ("stop", "stop"), ("restart", "restart")):
+        p = sub.add_parser(verb, parents=[common], help=f"{helptext} containers")
+        p.add_argument("containers", nargs="+", metavar="CONTAINER")
+        if verb != "start":
+            p.add_argument("-t", "--time", type=float, help="seconds before SIGKILL")
+        p.set_defaults(run=run_lifecycle, verb=verb)
+
+    rm = sub.add_parser("rm", parents=[common], help="remove containers")
+    rm.add_argument("containers", nargs="+", metavar="CONTAINER")
+    rm.add_argument("-f", "--force", action="store_true", help="stop running ones first")
+    rm.set_defaults(run=run_rm)
+
+    stats = sub.add_parser("stats", parents=[common], help="CPU, memory and I/O of containers")
+    stats.add_argument("containers", nargs="*", metavar="CONTAINER")
+    stats.add_argument("--no-stream", action="store_true", help="one sample, then exit")
+    stats.set_defaults(run=run_stats)
+
+    inspect = sub.add_parser("inspect", parents=[common], help="a container's details (JSON)")
+    inspect.add_argument("containers", nargs="+", metavar="CONTAINER")
+    inspect.set_defaults(run=run_inspect)
+
+
+def _pairs(items: list) -> dict:
+    return dict(item.split("=", 1) if "=" in item else (item, "") for item in items)
+
+
+def run_run(args: argparse.Namespace, conn: Connection) -> int:
+    image = str(parse_reference(args.image))
+    name = args.name or f"{image.rsplit('/', 1)[-1].split(':')[0]}-{secrets.token_hex(3)}"
+    options = ContainerOptions.from_dict(
+        {
+            "image": image,
+            "command": args.command or None,
+            "entrypoint": [args.entrypoint] if args.entrypoint else None,
+            "env": _pairs(args.env),
+            "mounts": args.volume,
+            "labels": _pairs(args.label),
+            "restart_policy": args.restart,
+            "memory": args.memory,
+            "cpus": args.cpus,
+            "user": args.user,
+            "working_dir": args.workdir,
+            "network_mode": args.network,
+            "hostname": args.hostname,
+            "read_only_rootfs": args.read_only,
+            "cap_add": args.cap_add,
+            "cap_drop": args.cap_drop,
+        }
+    )
+    desired = DesiredContainer(
+        name=name,
+        options=options,
+        state="present",
+        access=RegistryAccess(config_path=args.hosts_dir),
+    )
+    plan = plan_container(conn, desired)
+    if plan.before is not None:
+        raise AlreadyExists(f"container {name} already exists: remove it or pick another --name")
+    apply_container(conn, desired, plan)
+    started = lifecycle.start(conn, name, wait=not args.detach)
+    if args.detach:
+        print(name)
+        return 0
+    for chunk in follow_log(conn, name):
+        sys.stdout.buffer.write(chunk)
+        sys.stdout.buffer.flush()
+    code = started["waiter"].result()["exit_status"]
+    if args.rm:
+        lifecycle.remove(conn, name, force=True)
+    return code
+
+
+def run_ps(args: argparse.Namespace, conn: Connection) -> int:
+    rows = [r for r in list_containers(conn) if args.all or r["status"] in ("running", "paused")]
+    if args.json:
+        print_json(rows)
+    elif args.quiet:
+        for r in rows:
+            print(r["id"])
+    else:
+        print_table(
+            ["container id", "image", "command", "status", "pid", "restart"],
+            [
+                (
+                    r["id"],
+                    r["image"],
+                    " ".join(r["command"])[:40],
+                    r["status"] + (f" ({r['exit_code']})" if r["status"] == "stopped" else ""),
+                    r["pid"],
+                    r["restart_policy"],
+                )
+                for r in rows
+            ],
+        )
+    return 0
+
+
+def run_exec(args: argparse.Namespace, conn: Connection) -> int:
+    done = exec_command(
+        conn,
+        args.container,
+        args.command,
+        env=_pairs(args.env),
+        user=args.user,
+        workdir=args.workdir,
+        timeout=args.exec_timeout,
+    )
+    if args.json:
+        print_json({k: done[k].decode("utf-8", "replace") if k != "rc" else done[k] for k in done})
+        return 0
+    sys.stdout.buffer.write(done["stdout"])
+    sys.stderr.buffer.write(done["stderr"])
+    return done["rc"]
+
+
+def run_logs(args: argparse.Namespace, conn: Connection) -> int:
+    if args.follow:
+        for chunk in follow_log(conn, args.container, tail=args.tail):
+            sys.stdout.buffer.write(chunk)
+            sys.stdout.buffer.flush()
+    else:
+        sys.stdout.buffer.write(read_log(log_path(conn, args.container), tail=args.tail)["data"])
+    return 0
+
+
+def run_lifecycle(args: argparse.Namespace, conn: Connection) -> int:
+    for name in args.containers:
+        if args.verb == "start":
+            lifecycle.start(conn, name)
+        elif args.verb == "stop":
+            lifecycle.stop(conn, name, timeout=args.time)
+        else:
+            lifecycle.restart(conn, name, timeout=args.time)
+        print(name)
+    return 0
+
+
+def run_rm(args: argparse.Namespace, conn: Connection) -> int:
+    for name in args.containers:
+        lifecycle.remove(conn, name, force=args.force)
+        print(name)
+    return 0
+
+
+def _stats_rows(conn: Connection, names: list) -> list:
+    ids = names or [r["id"] for r in list_containers(conn) if r["status"] == "running"]
+    samples = sample(conn, ids, interval=1.0) if ids else {}
+    rows = []
+    for cid in ids:
+        s = samples.get(cid)
+        if s is None:
+            continue
+        limit = human_size(s["memory_limit"]) if s.get("memory_limit") else "unlimited"
+        rows.append(
+            (
+                cid,
+                f"{s['cpu_percent']:.1f}%",
+                f"{human_size(s['memory_usage'])} / {limit}",
+                s.get("pids"),
+                f"{human_size(s.get('blkio_read') or 0)} / {human_size(s.get('blkio_write') or 0)}",
+            )
+        )
+    return rows
+
+
+def run_stats(args: argparse.Namespace, conn: Connection) -> int:
+    headers = ["container id", "cpu %", "mem usage / limit", "pids", "block i/o"]
+    if args.json:
+        ids = args.containers or [
+            r["id"] for r in list_containers(conn) if r["status"] == "running"
+        ]
+        print_json(sample(conn, ids, interval=1.0) if ids else {})
+        return 0
+    if args.no_stream or not sys.stdout.isatty():
+        print_table(headers, _stats_rows(conn, args.containers))
+        return 0
+    while True:  # until Ctrl-C, like docker stats
+        rows = _stats_rows(conn, args.containers)
+        sys.stdout.write("\x1b[H\x1b[2J")
+        print_table(headers, rows)
+        sys.stdout.flush()
+        time.sleep(1.0)
+
+
+def run_inspect(args: argparse.Namespace, conn: Connection) -> int:
+    print_json([inspect_container(conn, name) for name in args.containers])
+    return 0
