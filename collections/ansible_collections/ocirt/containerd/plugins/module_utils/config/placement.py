@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from ..images.platforms import format_platform, host_platform
 from .document import get_path
 from .errors import UnsupportedSchema
 
@@ -191,17 +192,6 @@ def _runtime_assignments(runtimes: Dict[str, Dict[str, Any]], schema: int) -> Li
     return out
 
 
-GOARCH = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm", "ppc64le": "ppc64le",
-          "s390x": "s390x", "riscv64": "riscv64", "i686": "386"}
-
-
-def host_platform() -> str:
-    import platform
-
-    machine = platform.machine()
-    return f"linux/{GOARCH.get(machine, machine)}"
-
-
 def unpack_config_for(doc: Any, snapshotter: str) -> Optional[List[Dict[str, str]]]:
     """Schema 3: the transfer service's unpack_config with an entry for ``snapshotter``,
     or None when nothing is needed.
@@ -211,7 +201,7 @@ def unpack_config_for(doc: Any, snapshotter: str) -> Optional[List[Dict[str, str
     without an entry fails every pull with "no unpack platforms defined".
     """
     current = get_path(doc, (*V3_TRANSFER, "unpack_config"))
-    plat = host_platform()
+    plat = format_platform(host_platform())
     entries = list(current) if isinstance(current, list) else []
     if not entries:
         if snapshotter == "overlayfs":
