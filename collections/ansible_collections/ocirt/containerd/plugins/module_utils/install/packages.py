@@ -1,0 +1,202 @@
+"""The OS package manager (apt on Debian/Ubuntu, dnf on Fedora/RHEL): installed and
+available versions, and installing a set of packages at given versions in one transaction.
+
+Only queries run while planning, so check mode predicts without touching the system.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import shutil
+import subprocess
+from typing import ClassVar, Dict, List, Optional, Sequence, Tuple
+
+from .errors import InvalidInstallOption, PackageManagerError
+
+DEFAULT_PACKAGES = {
+    "apt": ["containerd", "runc", "containernetworking-plugins"],
+    "dnf": ["containerd", "runc", "containernetworking-plugins"],
+}
+SEARCH_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+TIMEOUT = 1800
+
+
+def _run(argv: Sequence[str], env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess:
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    try:
+        return subprocess.run(
+            list(argv),
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            stdin=subprocess.DEVNULL,
+            env=full_env,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise PackageManagerError(f"running {' '.join(argv)}: {exc}") from None
+
+
+def _fail(argv: Sequence[str], r: subprocess.CompletedProcess) -> PackageManagerError:
+    text = ((r.stderr or "") + "\n" + (r.stdout or "")).strip().splitlines()
+    return PackageManagerError(
+        f"{' '.join(argv)} failed ({r.returncode}): " + " | ".join(text[-5:])
+    )
+
+
+def _version_key(version: str) -> Tuple:
+    """A rough ordering of version strings (numbers compared as numbers)."""
+    return tuple(
+        (0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"[^0-9A-Za-z]+", version)
+    )
+
+
+class PackageManager:
+    name = ""
+
+    def installed(self, package: str) -> Optional[str]:
+        raise NotImplementedError
+
+    def candidate(self, package: str) -> Optional[str]:
+        raise NotImplementedError
+
+    def available(self, package: str) -> List[str]:
+        raise NotImplementedError
+
+    def update_cache(self) -> None:
+        raise NotImplementedError
+
+    def install(self, wanted: Dict[str, str], installed: Dict[str, Optional[str]]) -> None:
+        raise NotImplementedError
+
+    def is_newer(self, a: str, b: str) -> bool:
+        """Whether version a sorts after version b."""
+        return _version_key(a) > _version_key(b)
+
+    def resolve(self, package: str, pin: str) -> str:
+        """The exact version a pin means: itself, or the newest available match of a glob."""
+        if not any(c in pin for c in "*?["):
+            return pin
+        matches = [v for v in self.available(package) if fnmatch.fnmatchcase(v, pin)]
+        if not matches:
+            raise InvalidInstallOption(
+                f"package_versions.{package}: no available version matches {pin!r}"
+            )
+        return max(matches, key=_version_key)
+
+
+class Apt(PackageManager):
+    name = "apt"
+    ENV: ClassVar[Dict[str, str]] = {"DEBIAN_FRONTEND": "noninteractive", "LC_ALL": "C"}
+
+    def installed(self, package: str) -> Optional[str]:
+        r = _run(["dpkg-query", "-W", "-f=${db:Status-Abbrev}\t${Version}", package], self.ENV)
+        if r.returncode != 0:
+            return None  # not known to dpkg at all
+        status, _, version = r.stdout.partition("\t")
+        return version.strip() if status.startswith("ii") and version.strip() else None
+
+    def candidate(self, package: str) -> Optional[str]:
+        r = _run(["apt-cache", "policy", package], self.ENV)
+        m = re.search(r"^\s*Candidate:\s*(\S+)", r.stdout or "", re.M)
+        if not m or m.group(1) == "(none)":
+            return None
+        return m.group(1)
+
+    def available(self, package: str) -> List[str]:
+        r = _run(["apt-cache", "madison", package], self.ENV)
+        versions = []
+        for line in (r.stdout or "").splitlines():
+            parts = [p.strip() for p in line.split("|")]
+            if len(parts) >= 2 and parts[0] == package:
+                versions.append(parts[1])
+        return list(dict.fromkeys(versions))
+
+    def is_newer(self, a: str, b: str) -> bool:
+        return _run(["dpkg", "--compare-versions", a, "gt", b]).returncode == 0
+
+    def update_cache(self) -> None:
+        argv = ["apt-get", "update", "-q"]
+        r = _run(argv, self.ENV)
+        if r.returncode != 0:
+            raise _fail(argv, r)
+
+    def install(self, wanted: Dict[str, str], installed: Dict[str, Optional[str]]) -> None:
+        argv = [
+            "apt-get",
+            "install",
+            "-y",
+            "-q",
+            "--allow-downgrades",
+            "-o",
+            "Dpkg::Options::=--force-confdef",
+            "-o",
+            "Dpkg::Options::=--force-confold",
+            *[f"{name}={version}" for name, version in wanted.items()],
+        ]
+        r = _run(argv, self.ENV)
+        if r.returncode != 0:
+            raise _fail(argv, r)
+
+
+class Dnf(PackageManager):
+    name = "dnf"
+
+    def installed(self, package: str) -> Optional[str]:
+        r = _run(["rpm", "-q", "--qf", "%{VERSION}-%{RELEASE}", package])
+        return r.stdout.strip() if r.returncode == 0 and r.stdout.strip() else None
+
+    def _list(self, package: str, which: str) -> List[str]:
+        r = _run(["dnf", "-q", "list", which, "--showduplicates", package])
+        versions = []
+        for line in (r.stdout or "").splitlines():
+            parts = line.split()
+            if len(parts) >= 2 and parts[0].split(".")[0] == package:
+                versions.append(parts[1].split(":", 1)[-1])
+        return versions
+
+    def candidate(self, package: str) -> Optional[str]:
+        versions = self._list(package, "--available") + self._list(package, "--installed")
+        return max(versions, key=_version_key) if versions else None
+
+    def available(self, package: str) -> List[str]:
+        return self._list(package, "--available") + self._list(package, "--installed")
+
+    def update_cache(self) -> None:
+        argv = ["dnf", "-q", "makecache"]
+        r = _run(argv)
+        if r.returncode != 0:
+            raise _fail(argv, r)
+
+    def install(self, wanted: Dict[str, str], installed: Dict[str, Optional[str]]) -> None:
+        down = {
+            n: v
+            for n, v in wanted.items()
+            if installed.get(n) and _version_key(v) < _version_key(installed[n] or "")
+        }
+        up = {n: v for n, v in wanted.items() if n not in down}
+        for verb, group in (("install", up), ("downgrade", down)):
+            if not group:
+                continue
+            argv = ["dnf", "-y", "-q", verb, *[f"{n}-{v}" for n, v in group.items()]]
+            r = _run(argv)
+            if r.returncode != 0:
+                raise _fail(argv, r)
+
+
+def detect(name: str = "auto") -> PackageManager:
+    """The package manager by name, or the one this system has (apt first)."""
+    search = os.environ.get("PATH", "") + os.pathsep + SEARCH_PATH
+    if name not in ("auto", "apt", "dnf"):
+        raise InvalidInstallOption(
+            f"package_manager: {name!r} is not allowed; allowed: auto, apt, dnf"
+        )
+    if name in ("auto", "apt") and shutil.which("apt-get", path=search):
+        return Apt()
+    if name in ("auto", "dnf") and shutil.which("dnf", path=search):
+        return Dnf()
+    wanted = "apt-get or dnf" if name == "auto" else ("apt-get" if name == "apt" else "dnf")
+    raise PackageManagerError(f"no package manager found: {wanted} is not on PATH")
