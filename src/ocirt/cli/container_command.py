@@ -25,15 +25,6 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.containers.option
     ContainerOptions,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.stats import sample
-from ansible_collections.ocirt.containerd.plugins.module_utils.images.pull import (
-    DEFAULT_CONFIG_PATH,
-    RegistryAccess,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.container import (
-    DesiredContainer,
-    apply_container,
-    plan_container,
-)
 from ansible_collections.ocirt.containerd.plugins.module_utils.registry.reference import (
     parse_reference,
 )
@@ -48,7 +39,7 @@ from .output import print_json, print_table
 from .progress import human_size
 
 
-def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     run = sub.add_parser("run", parents=[common], help="create and start a container")
     run.add_argument("image")
     run.add_argument("command", nargs=argparse.REMAINDER)
@@ -74,7 +65,7 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     run.add_argument("--read-only", action="store_true")
     run.add_argument("--cap-add", action="append", default=[])
     run.add_argument("--cap-drop", action="append", default=[])
-    run.add_argument("--hosts-dir", default=DEFAULT_CONFIG_PATH)
+    run.add_argument("--hosts-dir", default="/etc/containerd/certs.d")
     run.set_defaults(run=run_run)
 
     ps = sub.add_parser("ps", parents=[common], help="list containers")
@@ -124,6 +115,16 @@ def _pairs(items: list) -> dict:
 
 
 def run_run(args: argparse.Namespace, conn: Connection) -> int:
+    # here, not at the top: only `run` needs the image and registry half of the library
+    from ansible_collections.ocirt.containerd.plugins.module_utils.images.pull import (
+        RegistryAccess,
+    )
+    from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.container import (
+        DesiredContainer,
+        apply_container,
+        plan_container,
+    )
+
     image = str(parse_reference(args.image))
     name = args.name or f"{image.rsplit('/', 1)[-1].split(':')[0]}-{secrets.token_hex(3)}"
     options = ContainerOptions.from_dict(

@@ -7,6 +7,7 @@ in the library, so `ocirt` and the Ansible modules always agree.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from typing import List, Optional
@@ -18,10 +19,20 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connect
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import OcirtError
 
-from . import container_command, image_command, info_command, namespace_command, pull_command
+# command word -> the module under ocirt.cli that defines it
+COMMANDS = {
+    "info": "info_command",
+    **dict.fromkeys(["namespace", "namespaces", "ns"], "namespace_command"),
+    **dict.fromkeys(["images", "image", "rmi", "tag"], "image_command"),
+    "pull": "pull_command",
+    **dict.fromkeys(
+        ["run", "ps", "exec", "logs", "start", "stop", "restart", "rm", "stats", "inspect"],
+        "container_command",
+    ),
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: Optional[str] = None) -> argparse.ArgumentParser:
     # options accepted both before and after the command; SUPPRESS keeps a value given
     # before the command from being reset by the subcommand's default
     common = argparse.ArgumentParser(add_help=False)
@@ -54,16 +65,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds to wait for each answer (default %(default)s)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    info_command.add_parser(sub, common)
-    namespace_command.add_parser(sub, common)
-    image_command.add_parser(sub, common)
-    pull_command.add_parser(sub, common)
-    container_command.add_parsers(sub, common)
+    for name in [only] if only else sorted(set(COMMANDS.values())):
+        importlib.import_module(f"{__package__}.{name}").add_parser(sub, common)
     return parser
 
 
+def _command_module(argv: List[str]) -> Optional[str]:
+    """The module of the command in ``argv``; None (load them all) for --help and typos."""
+    takes_value = {"--address", "-a", "--namespace", "-n", "--timeout"}
+    skip = False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word in takes_value:
+            skip = True
+        elif not word.startswith("-"):
+            return COMMANDS.get(word)
+    return None
+
+
 def main(argv: Optional[List[str]] = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    # loading only the invoked command's module keeps start-up short (each command pulls in
+    # its part of the library; `ocirt --help` loads them all)
+    args = build_parser(_command_module(argv)).parse_args(argv)
     args.json = getattr(args, "json", False)
     try:
         with Connection(args.address, namespace=args.namespace, timeout=args.timeout) as conn:
