@@ -16,17 +16,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import signal
 import subprocess
-import tempfile
 from pathlib import Path
-from typing import Any, Dict, Tuple
+from typing import Any, Dict
 
-import pytest
 from ansible_collections.ocirt.containerd.plugins.module_utils.service import process
-from harness.ansible_runner import BIN, REPO, ansible_env
-from harness.util import unmount_all_under
+from harness.ansible_runner import run_playbook_file
 
 
 def _play(role_vars: Dict[str, Any], path: Path) -> Path:
@@ -40,36 +35,6 @@ def _play(role_vars: Dict[str, Any], path: Path) -> Path:
     ]
     path.write_text(json.dumps(play))
     return path
-
-
-def _run(playbook: Path) -> Tuple[Dict[str, int], str]:
-    proc = subprocess.run(
-        [str(BIN / "ansible-playbook"), str(playbook)],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        stdin=subprocess.DEVNULL,
-        timeout=600,
-        env=ansible_env({"ANSIBLE_STDOUT_CALLBACK": "default", "ANSIBLE_RESULT_FORMAT": "json"}),
-    )
-    m = re.search(r"^localhost\s*:\s*(.*)$", proc.stdout, re.M)
-    assert m and proc.returncode == 0, f"{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}"
-    stats = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", m.group(1))}
-    return stats, proc.stdout
-
-
-@pytest.fixture
-def root() -> Path:
-    path = Path(tempfile.mkdtemp(prefix="ocirt-role-", dir="/tmp"))  # short: socket paths
-    yield path
-    pid_file = path / "run" / "containerd.pid"
-    if pid_file.exists():
-        pid = int(pid_file.read_text())
-        if process.alive(pid):
-            os.kill(pid, signal.SIGTERM)
-            process.terminate(pid, 10)
-    unmount_all_under(str(path))
-    shutil.rmtree(path, ignore_errors=True)
 
 
 def _vars(root: Path, releases, series: str) -> Dict[str, Any]:
@@ -124,7 +89,7 @@ def _daemon_version(root: Path) -> str:
 
 def test_role_twice_then_upgrade(root, releases):
     pb17 = _play(_vars(root, releases, "1.7"), root / "play17.json")
-    first, out = _run(pb17)
+    first, out = run_playbook_file(pb17)
     assert first["failed"] == 0 and first["changed"] >= 6, out
     pid = int((root / "run" / "containerd.pid").read_text())
     assert process.alive(pid)
@@ -143,13 +108,13 @@ def test_role_twice_then_upgrade(root, releases):
     assert (root / "etc" / "certs.d" / "registry.test:5000" / "hosts.toml").exists()
     assert (root / "cni" / "bin" / "bridge").exists() and (root / "usr" / "sbin" / "runc").exists()
 
-    second, out = _run(pb17)
+    second, out = run_playbook_file(pb17)
     assert second["changed"] == 0 and second["failed"] == 0, out
     assert int((root / "run" / "containerd.pid").read_text()) == pid  # not restarted
     assert "RUNNING HANDLER" not in out
 
     pb21 = _play(_vars(root, releases, "2.1"), root / "play21.json")
-    upgrade, out = _run(pb21)
+    upgrade, out = run_playbook_file(pb21)
     assert upgrade["failed"] == 0 and upgrade["changed"] >= 2, out
     new_pid = int((root / "run" / "containerd.pid").read_text())
     assert new_pid != pid and not process.alive(pid) and process.alive(new_pid)
@@ -163,6 +128,6 @@ def test_role_twice_then_upgrade(root, releases):
         config,
     ), config
 
-    again, out = _run(pb21)
+    again, out = run_playbook_file(pb21)
     assert again["changed"] == 0 and again["failed"] == 0, out
     assert int((root / "run" / "containerd.pid").read_text()) == new_pid

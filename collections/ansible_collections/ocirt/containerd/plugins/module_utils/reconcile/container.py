@@ -10,7 +10,7 @@ against one listing of containerd's state (two calls), not one round of calls ea
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..api import containers as containers_api
 from ..api import tasks
@@ -26,6 +26,7 @@ from .image import DesiredImage, apply_image, plan_image
 from .plan import Action, Plan
 
 STATES = ("started", "present", "stopped", "absent")
+GROUP_LABEL = "io.ocirt/group"  # containers declared together, for purging the unlisted
 RUNNING = ("running", "paused")
 
 
@@ -178,7 +179,28 @@ def apply_container(conn: Connection, desired: DesiredContainer, plan: Plan) -> 
     return done
 
 
-def plan_containers(conn: Connection, desired: Sequence[DesiredContainer]) -> List[Plan]:
-    """Plans for many containers against one listing of the namespace."""
+def plan_container_set(
+    conn: Connection, desired: Sequence[DesiredContainer], purge_group: Optional[str] = None
+) -> List[Tuple[DesiredContainer, Plan]]:
+    """Plans for many containers against one listing of the namespace.
+
+    With ``purge_group``, containers ocirt created with that group label (``GROUP_LABEL``)
+    that are not in ``desired`` are planned away too.
+    """
+    names = [d.name for d in desired]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise InvalidInput(f"containers listed twice: {', '.join(duplicates)}")
     observed = Observed(conn)
-    return [plan_container(conn, d, observed) for d in desired]
+    out = [(d, plan_container(conn, d, observed)) for d in desired]
+    if purge_group:
+        for cid, record in sorted(observed.records.items()):
+            labels = record.get("labels") or {}
+            if cid in names or labels.get(L.MANAGED) != "true":
+                continue
+            if labels.get(GROUP_LABEL) == purge_group:
+                gone = DesiredContainer(name=cid, state="absent")
+                plan = plan_container(conn, gone, observed)
+                plan.actions[0].reason = f"not listed in group {purge_group}"
+                out.append((gone, plan))
+    return out
