@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any, Dict
 
 from .containers.options import ContainerOptions
-from .images.pull import RegistryAccess
 
 CONTAINER_OPTIONS: Dict[str, Dict[str, Any]] = {
     "image": {"type": "str"},
@@ -44,25 +43,11 @@ CONTAINER_OPTIONS: Dict[str, Dict[str, Any]] = {
     "systemd_cgroup": {"type": "bool"},
 }
 
-REGISTRY_OPTIONS: Dict[str, Dict[str, Any]] = {
+PULL_OPTION: Dict[str, Dict[str, Any]] = {
     "pull": {"type": "str", "choices": ["missing", "always", "never"], "default": "missing"},
-    "username": {"type": "str"},
-    "password": {"type": "str", "no_log": True},
-    "docker_config": {"type": "path"},
-    "registry_config_path": {"type": "path", "default": "/etc/containerd/certs.d"},
 }
 
 
 def container_options(params: Dict[str, Any]) -> ContainerOptions:
     """ContainerOptions from module parameters (unset ones take the library's defaults)."""
     return ContainerOptions.from_dict({k: params.get(k) for k in CONTAINER_OPTIONS})
-
-
-def registry_access(params: Dict[str, Any]) -> RegistryAccess:
-    return RegistryAccess(
-        config_path=params["registry_config_path"],
-        username=params.get("username") or "",
-        password=params.get("password") or "",
-        docker_config=params.get("docker_config"),
-        timeout=params["timeout"],
-    )

@@ -22,6 +22,7 @@ author:
   - ocirt maintainers (@ocirt)
 extends_documentation_fragment:
   - ocirt.containerd.connection
+  - ocirt.containerd.registry_access
   - ocirt.containerd.container_options
   - ocirt.containerd.attributes
   - ocirt.containerd.attributes.ACTIONGROUP
@@ -111,9 +112,8 @@ actions:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.ocirt.containerd.plugins.module_utils.container_params import (
     CONTAINER_OPTIONS,
-    REGISTRY_OPTIONS,
+    PULL_OPTION,
     container_options,
-    registry_access,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.inspect import (
     inspect_container,
@@ -126,6 +126,10 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.contain
     DesiredContainer,
     apply_container,
     plan_container,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.registry_params import (
+    REGISTRY_ACCESS_OPTIONS,
+    registry_access,
 )
 
 
@@ -143,7 +147,8 @@ def main() -> None:
             restart={"type": "bool", "default": False},
             adopt={"type": "bool", "default": False},
             **CONTAINER_OPTIONS,
-            **REGISTRY_OPTIONS,
+            **PULL_OPTION,
+            **REGISTRY_ACCESS_OPTIONS,
         ),
         required_if=[
             ("state", "started", ["image"]),

@@ -19,6 +19,7 @@ author:
   - ocirt maintainers (@ocirt)
 extends_documentation_fragment:
   - ocirt.containerd.connection
+  - ocirt.containerd.registry_access
   - ocirt.containerd.attributes
   - ocirt.containerd.attributes.ACTIONGROUP
   - ocirt.containerd.attributes.STATE_MODULE
@@ -53,23 +54,6 @@ options:
     type: str
     choices: [missing, always, never]
     default: missing
-  username:
-    description:
-      - Registry user name for the pulls.
-    type: str
-  password:
-    description:
-      - Registry password or token for the pulls.
-    type: str
-  docker_config:
-    description:
-      - A docker C(config.json) with registry credentials.
-    type: path
-  registry_config_path:
-    description:
-      - The directory of C(<host>/hosts.toml) files, as containerd's C(config_path).
-    type: path
-    default: /etc/containerd/certs.d
 """
 
 EXAMPLES = r"""
@@ -114,7 +98,7 @@ containers:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.ocirt.containerd.plugins.module_utils.container_params import (
     CONTAINER_OPTIONS,
-    registry_access,
+    PULL_OPTION,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.options import (
     ContainerOptions,
@@ -128,6 +112,10 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.contain
     DesiredContainer,
     apply_container,
     plan_container_set,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.registry_params import (
+    REGISTRY_ACCESS_OPTIONS,
+    registry_access,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import (
     InvalidInput,
@@ -172,11 +160,8 @@ def main() -> None:
             namespace={"type": "str", "default": "default"},
             group={"type": "str", "default": "default"},
             purge={"type": "bool", "default": False},
-            pull={"type": "str", "choices": ["missing", "always", "never"], "default": "missing"},
-            username={"type": "str"},
-            password={"type": "str", "no_log": True},
-            docker_config={"type": "path"},
-            registry_config_path={"type": "path", "default": "/etc/containerd/certs.d"},
+            **PULL_OPTION,
+            **REGISTRY_ACCESS_OPTIONS,
         ),
         supports_check_mode=True,
     )

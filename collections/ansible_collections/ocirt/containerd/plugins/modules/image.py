@@ -21,6 +21,7 @@ author:
   - ocirt maintainers (@ocirt)
 extends_documentation_fragment:
   - ocirt.containerd.connection
+  - ocirt.containerd.registry_access
   - ocirt.containerd.attributes
   - ocirt.containerd.attributes.ACTIONGROUP
 attributes:
@@ -86,24 +87,6 @@ options:
       - The containerd namespace. Kubernetes uses C(k8s.io).
     type: str
     default: default
-  username:
-    description:
-      - Registry user name.
-    type: str
-  password:
-    description:
-      - Registry password or token.
-    type: str
-  docker_config:
-    description:
-      - A docker C(config.json) to take credentials from when O(username) is not given.
-      - Defaults to C($DOCKER_CONFIG/config.json) or C(~/.docker/config.json) when they exist.
-    type: path
-  registry_config_path:
-    description:
-      - The directory of C(<host>/hosts.toml) files, as containerd's C(config_path).
-    type: path
-    default: /etc/containerd/certs.d
   force:
     description:
       - Pull or import even when the image is already as asked.
@@ -186,7 +169,6 @@ imported:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.ocirt.containerd.plugins.module_utils.images.pull import RegistryAccess
 from ansible_collections.ocirt.containerd.plugins.module_utils.module_support import (
     argument_spec,
     run_with_connection,
@@ -195,6 +177,10 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.image i
     DesiredImage,
     apply_image,
     plan_image,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.registry_params import (
+    REGISTRY_ACCESS_OPTIONS,
+    registry_access,
 )
 
 
@@ -209,10 +195,7 @@ def main() -> None:
             platform={"type": "str"},
             tags={"type": "list", "elements": "str", "default": [], "aliases": ["tag"]},
             namespace={"type": "str", "default": "default"},
-            username={"type": "str"},
-            password={"type": "str", "no_log": True},
-            docker_config={"type": "path"},
-            registry_config_path={"type": "path", "default": "/etc/containerd/certs.d"},
+            **REGISTRY_ACCESS_OPTIONS,
             force={"type": "bool", "default": False},
             unpack={"type": "bool", "default": True},
             snapshotter={"type": "str", "default": "overlayfs"},
@@ -234,13 +217,7 @@ def main() -> None:
         force=p["force"],
         snapshotter=p["snapshotter"] if p["unpack"] else None,
         wait_for_gc=p["wait_for_gc"],
-        access=RegistryAccess(
-            config_path=p["registry_config_path"],
-            username=p["username"] or "",
-            password=p["password"] or "",
-            docker_config=p["docker_config"],
-            timeout=p["timeout"],
-        ),
+        access=registry_access(p),
     )
 
     def work(conn):
