@@ -1,0 +1,280 @@
+#!/usr/bin/env python3
+"""Start and stop the qemu VMs of a Molecule scenario (used by molecule/shared/*.yml).
+
+    vmctl.py start --dir DIR NAME [NAME ...]   boot VMs, wait for SSH, print JSON
+    vmctl.py stop --dir DIR [NAME ...]         kill them and delete their overlays
+    vmctl.py status --dir DIR                  what runs
+    vmctl.py leaks [--glob PATTERN]            any qemu of the base image, or overlay, left?
+
+Each VM lives in DIR/NAME/: a qcow2 overlay of the read-only base image built by
+build-base-image.sh, qemu's pid file, the serial console log and the forwarded SSH port.
+All VMs of one call start at once (qemu -daemonize), then one loop waits for every SSH
+banner: no per-VM polling processes competing with the emulated CPUs for the host's cores.
+Only the standard library: this runs with whatever Python runs Ansible.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+CACHE = Path(os.environ.get("OCIRT_VM_CACHE", "/var/cache/ocirt-vm")) / "base"
+
+
+def log(msg: str) -> None:
+    print(f"{time.strftime('%H:%M:%S')} vmctl: {msg}", file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def hostname_of(name: str) -> str:
+    host = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")[:63]
+    return host or "ocirt-vm"
+
+
+def read_pid(vm: Path) -> int | None:
+    try:
+        return int((vm / "qemu.pid").read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def qemu_pid(vm: Path) -> int | None:
+    """The pid of the qemu that runs this VM's overlay, if it is alive (never another one)."""
+    pid = read_pid(vm)
+    if pid and str(vm / "disk.qcow2") in cmdline(pid):
+        return pid
+    return None
+
+
+def serial_tail(vm: Path, lines: int = 25) -> str:
+    try:
+        text = (vm / "serial.log").read_text(errors="replace")
+    except OSError:
+        return "(no serial log)"
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def launch(vm: Path, name: str, args: argparse.Namespace) -> int:
+    """Start one VM in the background; returns its SSH port."""
+    vm.mkdir(parents=True, exist_ok=True)
+    disk = vm / "disk.qcow2"
+    if not disk.exists():
+        subprocess.run(
+            [
+                "qemu-img",
+                "create",
+                "-q",
+                "-f",
+                "qcow2",
+                "-F",
+                "raw",
+                "-b",
+                str(args.base / "base.raw"),
+                str(disk),
+            ],
+            check=True,
+        )
+    append = (
+        "root=/dev/vda rw console=ttyS0 net.ifnames=0 quiet "
+        f"systemd.hostname={hostname_of(name)} systemd.machine_id={secrets.token_hex(16)}"
+    )
+    for _attempt in range(5):
+        port = free_port()
+        cmd = [
+            "qemu-system-x86_64", "-name", name, "-machine", "pc", "-nodefaults",
+            "-accel", args.accel, "-cpu", "max", "-smp", str(args.cpus), "-m", str(args.memory),
+            "-kernel", str(args.base / "vmlinux"), "-initrd", str(args.base / "initrd.img"),
+            "-append", append,
+            "-drive", f"file={disk},if=virtio,cache=unsafe,discard=unmap",
+            "-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:22",
+            "-device", "virtio-net-pci,netdev=n0",
+            "-device", "virtio-rng-pci",
+            "-display", "none", "-serial", f"file:{vm / 'serial.log'}",
+            "-daemonize", "-pidfile", str(vm / "qemu.pid"),
+        ]  # fmt: skip
+        res = subprocess.run(cmd, capture_output=True, text=True)
+        if res.returncode == 0:
+            (vm / "port").write_text(f"{port}\n")
+            return port
+        if "forward" not in res.stderr:  # anything but a port taken meanwhile
+            raise RuntimeError(f"qemu for {name} failed: {res.stderr.strip()}")
+    raise RuntimeError(f"qemu for {name}: no free port after 5 attempts")
+
+
+def ssh_banner(port: int) -> bool:
+    # QEMU accepts on the forwarded port even before sshd listens, then closes: only the
+    # banner proves sshd is up.
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+            s.settimeout(3)
+            return s.recv(4).startswith(b"SSH-")
+    except OSError:
+        return False
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    for f in ("base.raw", "vmlinux", "initrd.img", "id_ed25519"):
+        if not (args.base / f).exists():
+            log(f"{args.base / f} is missing: run molecule/vm/build-base-image.sh")
+            return 1
+    t0 = time.monotonic()
+    ports: dict[str, int] = {}
+    try:
+        for name in args.names:
+            vm = args.dir / name
+            if qemu_pid(vm):
+                ports[name] = int((vm / "port").read_text())
+                log(f"{name} already runs (port {ports[name]})")
+            else:
+                ports[name] = launch(vm, name, args)
+                log(f"{name}: started, ssh on 127.0.0.1:{ports[name]}")
+        ready: dict[str, float] = {}
+        deadline = t0 + args.timeout
+        while len(ready) < len(ports):
+            for name, port in ports.items():
+                if name in ready:
+                    continue
+                if not qemu_pid(args.dir / name):
+                    raise RuntimeError(f"{name}: qemu exited\n{serial_tail(args.dir / name)}")
+                if ssh_banner(port):
+                    ready[name] = round(time.monotonic() - t0, 1)
+                    log(f"{name}: sshd answers after {ready[name]} s")
+            if len(ready) < len(ports):
+                if time.monotonic() > deadline:
+                    late = [n for n in ports if n not in ready]
+                    tails = "\n".join(f"--- {n}\n{serial_tail(args.dir / n)}" for n in late)
+                    raise RuntimeError(f"no SSH after {args.timeout} s: {late}\n{tails}")
+                time.sleep(1)
+    except (RuntimeError, subprocess.CalledProcessError) as e:
+        log(str(e))
+        stop(args.dir, args.names)
+        return 1
+    instances = [
+        {
+            "instance": name,
+            "address": "127.0.0.1",
+            "user": "root",
+            "port": port,
+            "identity_file": str(args.base / "id_ed25519"),
+        }
+        for name, port in ports.items()
+    ]
+    print(json.dumps({"instances": instances, "boot_seconds": ready}))
+    return 0
+
+
+def stop(vmdir: Path, names: list[str]) -> list[str]:
+    vms = [vmdir / n for n in names] if names else sorted(p for p in vmdir.glob("*") if p.is_dir())
+    stopped = []
+    pids = {vm: qemu_pid(vm) for vm in vms}
+    # A qemu whose pid file was lost is still found by the overlay path on its command line.
+    for proc in Path("/proc").glob("[0-9]*"):
+        line = cmdline(int(proc.name))
+        for vm in vms:
+            if not pids[vm] and line.startswith("qemu-system") and str(vm / "disk.qcow2") in line:
+                pids[vm] = int(proc.name)
+    for pid in pids.values():
+        if pid:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+    for vm, pid in pids.items():
+        if pid:
+            for _ in range(100):
+                if not Path(f"/proc/{pid}").exists() or str(vm) not in cmdline(pid):
+                    break
+                time.sleep(0.1)
+            else:
+                os.kill(pid, signal.SIGKILL)
+            stopped.append(vm.name)
+            log(f"{vm.name}: qemu {pid} stopped")
+        if vm.exists():
+            for f in vm.iterdir():
+                f.unlink()
+            vm.rmdir()
+            log(f"{vm.name}: overlay deleted")
+    return stopped
+
+
+def cmd_stop(args: argparse.Namespace) -> int:
+    stop(args.dir, args.names)
+    if args.dir.exists() and not any(args.dir.iterdir()):
+        args.dir.rmdir()
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    out = {}
+    for vm in sorted(p for p in args.dir.glob("*") if p.is_dir()):
+        pid = qemu_pid(vm)
+        port = (vm / "port").read_text().strip() if (vm / "port").exists() else None
+        out[vm.name] = {"pid": pid, "port": port}
+    print(json.dumps(out, indent=2))
+    return 0
+
+
+def cmd_leaks(args: argparse.Namespace) -> int:
+    """Report qemu processes booted from the base image and overlays left on disk."""
+    kernel = str(args.base / "vmlinux")
+    leaks = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        line = cmdline(int(proc.name))
+        if line.startswith("qemu-system") and kernel in line:
+            leaks.append(f"qemu process {proc.name}: {line[:200]}")
+    for pattern in args.glob:
+        leaks += [f"overlay {p}" for p in sorted(Path("/").glob(pattern.lstrip("/")))]
+    for leak in leaks:
+        log(f"leaked: {leak}")
+    if not leaks:
+        log("no qemu process of the base image runs, no overlay is left")
+    return 1 if leaks else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+    leaks = sub.add_parser("leaks")
+    leaks.set_defaults(fn=cmd_leaks, dir=Path("."))
+    leaks.add_argument("--base", type=Path, default=CACHE, help="base image directory")
+    leaks.add_argument("--glob", action="append", default=[], help="where overlays must not be")
+    for name, fn in (("start", cmd_start), ("stop", cmd_stop), ("status", cmd_status)):
+        s = sub.add_parser(name)
+        s.set_defaults(fn=fn)
+        s.add_argument("--dir", type=Path, required=True, help="where the VMs' files live")
+        if name != "status":
+            s.add_argument("names", nargs="*" if name == "stop" else "+")
+        if name == "start":
+            s.add_argument("--base", type=Path, default=CACHE, help="base image directory")
+            s.add_argument("--memory", type=int, default=1024, help="MiB per VM")
+            s.add_argument("--cpus", type=int, default=2)
+            s.add_argument("--accel", default="tcg,thread=multi")
+            s.add_argument("--timeout", type=int, default=600, help="seconds to wait for SSH")
+    args = p.parse_args(argv)
+    args.dir = args.dir.resolve()
+    return args.fn(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

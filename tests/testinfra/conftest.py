@@ -1,0 +1,49 @@
+"""testinfra suites: checks of a machine's state, run against Molecule's VMs or any host.
+
+They need a target and are skipped in the plain test run (which has none):
+
+    molecule verify -s default                     (Molecule passes --connection=ansible)
+    .venv/bin/pytest tests/testinfra --hosts=local://
+    .venv/bin/pytest tests/testinfra --hosts=ssh://root@node1 --ssh-identity-file=KEY
+
+What a check expects comes from the Ansible variables of the host (Molecule's inventory, see
+molecule/default/molecule.yml: ocirt_test_config, ocirt_test_namespace, ...), or from a JSON
+file named by OCIRT_TESTINFRA_VARS for other targets. A check whose variable is not set is
+skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Dict
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+
+
+def _targeted(config: pytest.Config) -> bool:
+    opt = config.option
+    return bool(getattr(opt, "hosts", None) or getattr(opt, "connection", None))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if _targeted(config):
+        return
+    skip = pytest.mark.skip(
+        reason="testinfra suite: needs a target (molecule verify, or --hosts=local://)"
+    )
+    for item in items:
+        if HERE in Path(str(item.path)).resolve().parents:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="module")
+def declared(host: Any) -> Dict[str, Any]:
+    """The state the target was converged to (Ansible variables or OCIRT_TESTINFRA_VARS)."""
+    if host.backend.HAS_RUN_ANSIBLE:
+        return host.ansible.get_variables()
+    path = os.environ.get("OCIRT_TESTINFRA_VARS")
+    return json.loads(Path(path).read_text()) if path else {}
