@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: set up, lint, Ansible sanity, then pytest against private containerd
-# daemons of every supported series (fetched and cached on first use) and a local registry.
+# The whole test suite: set up, lint, Ansible sanity, pytest against private containerd
+# daemons of every supported series (fetched and cached on first use) and local registries,
+# then the Molecule default scenario on a real VM.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -14,4 +15,9 @@ echo "== ruff"
 echo "== ansible-test sanity"
 bash scripts/sanity.sh
 echo "== pytest (containerd $OCIRT_CONTAINERD_VERSIONS)"
-exec .venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest "$@"
+# The whole suite (no pytest arguments) also converges a real VM; OCIRT_MOLECULE=0 skips it.
+if [ $# -eq 0 ] && [ "${OCIRT_MOLECULE:-1}" != 0 ]; then
+  echo "== molecule test -s default (a Debian 12 VM under qemu)"
+  bash scripts/molecule.sh default
+fi

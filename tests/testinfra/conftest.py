@@ -1,6 +1,6 @@
 """testinfra suites: checks of a machine's state, run against Molecule's VMs or any host.
 
-They need a target and are skipped in the plain test run (which has none):
+They need a target and are not collected in the plain test run (which has none):
 
     molecule verify -s default                     (Molecule passes --connection=ansible)
     .venv/bin/pytest tests/testinfra --hosts=local://
@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 import pytest
 
@@ -29,15 +29,11 @@ def _targeted(config: pytest.Config) -> bool:
     return bool(getattr(opt, "hosts", None) or getattr(opt, "connection", None))
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if _targeted(config):
-        return
-    skip = pytest.mark.skip(
-        reason="testinfra suite: needs a target (molecule verify, or --hosts=local://)"
-    )
-    for item in items:
-        if HERE in Path(str(item.path)).resolve().parents:
-            item.add_marker(skip)
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> Optional[bool]:
+    """Without a target the suite is not collected at all (rather than reported skipped)."""
+    if _targeted(config) or not collection_path.name.startswith("test_"):
+        return None
+    return True
 
 
 @pytest.fixture(scope="module")
