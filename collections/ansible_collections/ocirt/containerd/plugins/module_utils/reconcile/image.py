@@ -7,9 +7,10 @@ registry serves now (a HEAD request: nothing is downloaded in check mode).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from ..api import images
+from ..images.ingest import Progress
 from ..images.local_state import local_state
 from ..images.platforms import format_platform
 from ..images.platforms import parse as parse_platform
@@ -94,7 +95,13 @@ def plan_image(conn: Connection, desired: DesiredImage) -> Plan:
     return Plan(actions, before=before, after=after)
 
 
-def _plan_registry(desired, record, state, before):
+def _plan_registry(
+    desired: DesiredImage,
+    record: Optional[Dict[str, Any]],
+    state: Optional[Dict[str, Any]],
+    before: Optional[Dict[str, Any]],
+) -> Tuple[Optional[Action], Optional[Dict[str, Any]]]:
+    """The pull action a registry source needs (None if none), and the image after it."""
     platform = format_platform(desired.wanted_platform)
     if desired.pull == "never":
         if record is None:
@@ -137,7 +144,13 @@ def _plan_registry(desired, record, state, before):
     return Action("pull", desired.name, reason, {"source": remote["host"]}), after
 
 
-def _plan_archive(desired, record, state, before):
+def _plan_archive(
+    desired: DesiredImage,
+    record: Optional[Dict[str, Any]],
+    state: Optional[Dict[str, Any]],
+    before: Optional[Dict[str, Any]],
+) -> Tuple[Optional[Action], Optional[Dict[str, Any]]]:
+    """The import action an archive source needs (None if none), and the image after it."""
     from ..images.archive_import import read_archive
 
     entries = read_archive(desired.archive_path, platform=desired.platform)
@@ -175,7 +188,7 @@ def _plan_archive(desired, record, state, before):
 
 
 def apply_image(
-    conn: Connection, desired: DesiredImage, plan: Plan, progress=None
+    conn: Connection, desired: DesiredImage, plan: Plan, progress: Optional[Progress] = None
 ) -> Dict[str, Any]:
     """Carry out the plan; returns what each action produced, keyed by its verb."""
     done: Dict[str, Any] = {}
