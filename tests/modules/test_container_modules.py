@@ -184,3 +184,46 @@ def test_bad_options_are_named(containerd, containerd_namespace, image):
     )
     assert bad["failed"] is True and "restart_policy" in bad["msg"]
     assert containerd.ctr("containers", "ls", "-q", namespace=ns).stdout.strip() == ""
+
+
+def test_a_set_in_one_call_with_purge(containerd, containerd_namespace, image):
+    ns = containerd_namespace
+    common = {
+        "address": containerd.address,
+        "namespace": ns,
+        "group": "web",
+        "registry_config_path": "/nonexistent",
+    }
+    items = [{"name": f"w{i}", "image": image, "command": ["sleep", "3600"]} for i in range(3)]
+
+    predicted = run_module("ocirt.containerd.containers", check=True, containers=items, **common)
+    assert predicted["changed"] is True
+    assert [c["status"] for c in predicted["containers"]] == ["running"] * 3
+    assert task_pids(containerd, ns) == {}
+    done = run_module("ocirt.containerd.containers", containers=items, **common)
+    assert [c["changed"] for c in done["containers"]] == [True] * 3
+    pids = task_pids(containerd, ns)
+    assert sorted(pids) == ["w0", "w1", "w2"]
+    again = run_module("ocirt.containerd.containers", containers=items, **common)
+    assert again["changed"] is False and task_pids(containerd, ns) == pids
+
+    # a container of another group is never purged; w2, no longer listed, is
+    run_module(
+        "ocirt.containerd.container",
+        **base(containerd, ns, "other", image, command=["sleep", "3600"]),
+    )
+    purged = run_module("ocirt.containerd.containers", containers=items[:2], purge=True, **common)
+    assert purged["containers"][-1] == {
+        "name": "w2",
+        "changed": True,
+        "status": "absent",
+        "actions": [{"action": "remove", "target": "w2", "reason": "not listed in group web"}],
+    }
+    assert sorted(task_pids(containerd, ns)) == ["other", "w0", "w1"]
+
+    bad = run_module(
+        "ocirt.containerd.containers",
+        containers=[{"name": "x", "image": image, "colour": "red"}],
+        **common,
+    )
+    assert bad["failed"] is True and "colour" in bad["msg"]

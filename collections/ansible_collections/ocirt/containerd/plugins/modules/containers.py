@@ -97,18 +97,13 @@ containers:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.ocirt.containerd.plugins.module_utils.container_params import (
-    CONTAINER_OPTIONS,
     PULL_OPTION,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.containers.options import (
-    ContainerOptions,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.module_support import (
     argument_spec,
     run_with_connection,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.container import (
-    GROUP_LABEL,
     DesiredContainer,
     apply_container,
     plan_container_set,
@@ -117,40 +112,6 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.registry_params i
     REGISTRY_ACCESS_OPTIONS,
     registry_access,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import (
-    InvalidInput,
-)
-
-ITEM_KEYS = {"name", "state", "recreate", "restart", "adopt"}
-
-
-def desired_item(item, group, params):
-    if not isinstance(item, dict) or not item.get("name"):
-        raise InvalidInput(f"containers: each item needs a name, got {item!r}")
-    unknown = set(item) - ITEM_KEYS - set(CONTAINER_OPTIONS)
-    if unknown:
-        raise InvalidInput(
-            f"containers[{item['name']}]: unknown option(s) {', '.join(sorted(unknown))}"
-        )
-    state = item.get("state", "started")
-    options = None
-    if state != "absent":
-        raw = {k: item.get(k) for k in CONTAINER_OPTIONS}
-        raw["labels"] = {**(item.get("labels") or {}), GROUP_LABEL: group}
-        try:
-            options = ContainerOptions.from_dict(raw)
-        except InvalidInput as exc:
-            raise InvalidInput(f"containers[{item['name']}]: {exc}") from None
-    return DesiredContainer(
-        name=str(item["name"]),
-        options=options,
-        state=state,
-        recreate=bool(item.get("recreate", False)),
-        restart=bool(item.get("restart", False)),
-        adopt=bool(item.get("adopt", False)),
-        pull=params["pull"],
-        access=registry_access(params),
-    )
 
 
 def main() -> None:
@@ -169,7 +130,11 @@ def main() -> None:
 
     def work(conn):
         conn = conn.with_namespace(p["namespace"])
-        desired = [desired_item(item, p["group"], p) for item in p["containers"]]
+        access = registry_access(p)
+        desired = [
+            DesiredContainer.from_item(item, p["group"], p["pull"], access)
+            for item in p["containers"]
+        ]
         planned = plan_container_set(conn, desired, p["group"] if p["purge"] else None)
         report, before, after = [], {}, {}
         for wanted, plan in planned:

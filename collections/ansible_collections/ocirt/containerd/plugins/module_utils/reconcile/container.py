@@ -43,6 +43,40 @@ class DesiredContainer:
     access: RegistryAccess = field(default_factory=RegistryAccess)
     paths: Paths = field(default_factory=Paths)
 
+    @classmethod
+    def from_item(
+        cls,
+        item: Dict[str, Any],
+        group: Optional[str] = None,
+        pull: str = "missing",
+        access: Optional[RegistryAccess] = None,
+    ) -> DesiredContainer:
+        """One entry of a declared set: name, state, recreate, restart, adopt and the
+        container options; ``group`` is put on the container as GROUP_LABEL."""
+        if not isinstance(item, dict) or not item.get("name"):
+            raise InvalidInput(f"each container needs a name, got {item!r}")
+        control = {"name", "state", "recreate", "restart", "adopt"}
+        state = item.get("state", "started")
+        options = None
+        if state != "absent":
+            raw = {k: v for k, v in item.items() if k not in control}
+            if group:
+                raw["labels"] = {**(raw.get("labels") or {}), GROUP_LABEL: group}
+            try:
+                options = ContainerOptions.from_dict(raw)
+            except InvalidInput as exc:
+                raise InvalidInput(f"container {item['name']}: {exc}") from None
+        return cls(
+            name=str(item["name"]),
+            options=options,
+            state=state,
+            recreate=bool(item.get("recreate", False)),
+            restart=bool(item.get("restart", False)),
+            adopt=bool(item.get("adopt", False)),
+            pull=pull,
+            access=access or RegistryAccess(),
+        )
+
     def validate(self) -> None:
         if self.state not in STATES:
             raise InvalidInput(f"state must be one of {', '.join(STATES)}, got {self.state!r}")
