@@ -59,7 +59,7 @@ def resolve_remote(reference: str, access: RegistryAccess) -> Dict[str, Any]:
     ref = parse_reference(reference)
     with access.client(ref) as client:
         descriptor, host = client.resolve()
-    return {"name": str(ref), "descriptor": descriptor, "host": host.describe()}
+    return {"name": str(ref), "descriptor": descriptor, "host": host.describe(), "endpoint": host}
 
 
 def pull_image(
@@ -71,12 +71,20 @@ def pull_image(
     snapshotter: Optional[str] = "overlayfs",
     progress: Optional[Progress] = None,
     parallel: int = DEFAULT_PARALLEL_LAYERS,
+    resolved: Optional[Dict[str, Any]] = None,
 ) -> Dict[str, Any]:
-    """Pull and unpack; returns name, digest, media type, the platforms pulled and more."""
+    """Pull and unpack; returns name, digest, media type, the platforms pulled and more.
+
+    ``resolved`` (what ``resolve_remote`` answered when the change was planned) pins the
+    pull to the digest the plan announced instead of asking the registry again.
+    """
     ref = parse_reference(reference)
     wanted = parse_platform(platform)
     with access.client(ref) as client:
-        top, host = client.resolve()
+        if resolved:
+            top, host = resolved["descriptor"], resolved["endpoint"]
+        else:
+            top, host = client.resolve()
         source = RegistrySource(client, ref)
         with leases.temporary_lease(conn) as lease:
             result = ingest_image(

@@ -141,7 +141,9 @@ def _plan_registry(
         "digest": descriptor["digest"],
         "media_type": descriptor["mediaType"],
     }
-    return Action("pull", desired.name, reason, {"source": remote["host"]}), after
+    return Action(
+        "pull", desired.name, reason, {"source": remote["host"], "resolved": remote}
+    ), after
 
 
 def _plan_archive(
@@ -203,6 +205,7 @@ def apply_image(
                 desired.platform,
                 snapshotter=desired.snapshotter,
                 progress=progress,
+                resolved=action.details["resolved"],
             )
         elif action.kind == "import":
             from ..images.archive_import import import_archive
