@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional
 
 from ..transport.connection import Connection, Method
 from ..transport.errors import NotFound
@@ -83,7 +83,3 @@ def delete_namespace(conn: Connection, name: str) -> None:
     """Delete an empty namespace; containerd refuses (FailedPrecondition) otherwise."""
     validate_identifier(name, "namespace name")
     conn.call(DELETE, {"name": name}, namespace=name)
-
-
-def namespace_names(namespaces: Sequence[Mapping[str, Any]]) -> List[str]:
-    return sorted(ns["name"] for ns in namespaces)

@@ -41,10 +41,6 @@ def is_manifest(media_type: str) -> bool:
     return media_type in MANIFESTS
 
 
-def is_layer(media_type: str) -> bool:
-    return ".layer." in media_type or ".rootfs." in media_type
-
-
 def to_api(descriptor: Mapping[str, Any]) -> Dict[str, Any]:
     """An OCI JSON descriptor as containerd's API Descriptor message."""
     return {

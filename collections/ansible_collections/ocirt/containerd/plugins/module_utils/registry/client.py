@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import http.client
 import json
-import socket
 import ssl
 import threading
 import time
@@ -462,7 +461,3 @@ class RegistryClient:
                     continue
                 chunk, skip = chunk[skip:], 0
             yield chunk
-
-
-def is_connection_error(exc: BaseException) -> bool:
-    return isinstance(exc, (socket.timeout, ConnectionError))

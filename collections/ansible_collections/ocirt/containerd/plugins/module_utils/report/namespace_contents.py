@@ -7,8 +7,7 @@ from typing import Any, Dict, List
 from ..api import containers, content, images, introspection, leases, snapshots
 from ..transport.connection import Connection
 from ..transport.errors import OcirtError
-
-SNAPSHOTTER_TYPE = "io.containerd.snapshotter.v1"
+from .daemon_info import SNAPSHOTTER_TYPE
 
 
 def namespace_contents(conn: Connection, name: str) -> Dict[str, Any]:

@@ -7,7 +7,6 @@ It knows bytes and wire types only; message shapes live in ``schema.py``.
 
 from __future__ import annotations
 
-import struct
 from typing import Iterator, Tuple
 
 # Wire types (https://protobuf.dev/programming-guides/encoding/)
@@ -74,14 +73,6 @@ def encode_tag(number: int, wire_type: int) -> bytes:
 def encode_len(number: int, payload: bytes) -> bytes:
     """A length-delimited field: tag, length, payload."""
     return encode_tag(number, LEN) + encode_varint(len(payload)) + payload
-
-
-def pack_fixed32(value: int, signed: bool) -> bytes:
-    return struct.pack("<i" if signed else "<I", value)
-
-
-def pack_fixed64(value: int, signed: bool) -> bytes:
-    return struct.pack("<q" if signed else "<Q", value)
 
 
 def iter_fields(data: bytes) -> Iterator[Tuple[int, int, object]]:
