@@ -1,7 +1,9 @@
 """The `ocirt` command: a docker-like front end over the runtime library.
 
 It parses arguments, calls the library and prints; every decision about containerd is made
-in the library, so `ocirt` and the Ansible modules always agree.
+in the library, so `ocirt` and the Ansible modules always agree. How every command ends is
+decided here once: library errors print one line (exit 1), Ctrl-C ends the process within a
+second (exit 130), and output cut short by a closed pipe (`ocirt ps | head -1`) ends quietly.
 """
 
 from __future__ import annotations
@@ -9,8 +11,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
-from typing import List, Optional
+import threading
+from typing import Any, List, Optional
 
 from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
     DEFAULT_ADDRESS,
@@ -18,6 +22,15 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connect
     Connection,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import OcirtError
+
+EXIT_ERROR = 1
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a program Ctrl-C ended
+#: 128 + SIGPIPE: what a shell reports for a C or Go program (docker included) that a closed
+#: pipe ended, so `set -o pipefail` scripts see that the output was cut short, as with
+#: `yes | head`. (Python ignores SIGPIPE so that sockets raise instead; restoring the default
+#: would let a registry or containerd connection that breaks kill the process silently.)
+EXIT_BROKEN_PIPE = 141
+INTERRUPT_GRACE = 0.8  # seconds the library gets to clean up after Ctrl-C
 
 # command word -> the module under ocirt.cli that defines it
 COMMANDS = {
@@ -84,20 +97,61 @@ def _command_module(argv: List[str]) -> Optional[str]:
     return None
 
 
-def main(argv: Optional[List[str]] = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+def _interrupted(signum: int, frame: Any) -> None:
+    """Ctrl-C: unwind with KeyboardInterrupt, and be gone within a second whatever happens.
+
+    The library stops its own work on KeyboardInterrupt; the watchdog covers what does not
+    return at once (a thread in a registry read, cleanup on a daemon that hangs).
+    """
+    watchdog = threading.Timer(INTERRUPT_GRACE, os._exit, args=(EXIT_INTERRUPTED,))
+    watchdog.daemon = True
+    watchdog.start()
+    raise KeyboardInterrupt
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush of what is still
+    buffered does not print "Exception ignored ... BrokenPipeError" on the way out."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+def _report(message: str) -> None:
+    try:
+        print(message, file=sys.stderr)
+    except OSError:  # stderr is a closed pipe too: nowhere left to say it
+        pass
+
+
+def _run(argv: List[str]) -> int:
     # loading only the invoked command's module keeps start-up short (each command pulls in
     # its part of the library; `ocirt --help` loads them all)
     args = build_parser(_command_module(argv)).parse_args(argv)
     args.json = getattr(args, "json", False)
+    with Connection(args.address, namespace=args.namespace, timeout=args.timeout) as conn:
+        status = args.run(args, conn)
+    sys.stdout.flush()  # a closed pipe shows here, while it can still be handled
+    return status
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, _interrupted) if in_main_thread else None
     try:
-        with Connection(args.address, namespace=args.namespace, timeout=args.timeout) as conn:
-            return args.run(args, conn)
+        return _run(argv)
     except OcirtError as exc:
-        print(f"ocirt: {exc}", file=sys.stderr)
-        return 1
+        _report(f"ocirt: {exc}")
+        return EXIT_ERROR
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """Live per-blob progress bars for `ocirt pull` and `ocirt image import`.
 
 On a terminal, one line per blob is redrawn in place (bytes, percentage, speed); elsewhere one
-line is printed as each blob completes, so logs stay readable.
+line is printed as each blob completes, so logs stay readable. The bars are drawn from the
+pull's writer threads: if stderr goes away (a closed pipe), they stop drawing instead of
+failing the pull.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class ProgressBars:
         self.lock = threading.Lock()
         self.drawn = 0
         self.last_draw = 0.0
+        self.gone = False  # the output went away; stop drawing
 
     def __call__(self, digest: str, n: int, total: int) -> None:
         with self.lock:
@@ -48,14 +51,22 @@ class ProgressBars:
             blob.done = min(blob.total, blob.done + n)
             just_finished = blob.done >= blob.total and not blob.finished
             blob.finished = blob.done >= blob.total
-            if self.tty:
-                now = time.monotonic()
-                if just_finished or now - self.last_draw > 0.1:
-                    self._redraw()
-                    self.last_draw = now
-            elif just_finished:
-                self.out.write(self._line(digest) + "\n")
-                self.out.flush()
+            try:
+                self._draw(digest, just_finished)
+            except OSError:
+                self.gone = True
+
+    def _draw(self, digest: str, just_finished: bool) -> None:
+        if self.gone:
+            return
+        if self.tty:
+            now = time.monotonic()
+            if just_finished or now - self.last_draw > 0.1:
+                self._redraw()
+                self.last_draw = now
+        elif just_finished:
+            self.out.write(self._line(digest) + "\n")
+            self.out.flush()
 
     def _line(self, digest: str) -> str:
         blob = self.blobs[digest]
@@ -81,5 +92,8 @@ class ProgressBars:
 
     def finish(self) -> None:
         with self.lock:
-            if self.tty and self.order:
-                self._redraw()
+            if self.tty and self.order and not self.gone:
+                try:
+                    self._redraw()
+                except OSError:
+                    self.gone = True

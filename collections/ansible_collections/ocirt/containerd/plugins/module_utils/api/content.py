@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import queue
+import threading
+import time
 from typing import Any, Callable, Dict, Iterable, Iterator, Mapping, Optional, Sequence
 
-from ..transport.connection import BIDI_STREAM, SERVER_STREAM, Connection, Method
-from ..transport.errors import AlreadyExists, InvalidInput, NotFound
+from ..transport.connection import (
+    BIDI_STREAM,
+    SERVER_STREAM,
+    Connection,
+    LeaseRef,
+    Method,
+    lease_id,
+)
+from ..transport.errors import AlreadyExists, InvalidInput, NotFound, OcirtError, Timeout
 from ..wire.schema import BYTES, ENUM, INT64, STRING, Field, MapOf, Message
 from ..wire.wellknown import EMPTY, FIELD_MASK, TIMESTAMP
 
@@ -134,6 +143,92 @@ def abort_ingest(conn: Connection, ref: str) -> None:
         pass
 
 
+class WriteCancelled(OcirtError):
+    """The write was stopped on purpose (another part of the same operation failed)."""
+
+
+class _WriteStream:
+    """One Content.Write call: a bounded window of requests ahead of gRPC, and its replies.
+
+    Every wait is bounded: by the connection's timeout for each answer or for room to send,
+    at once when the call ends (grpc ends it when containerd's socket closes), and by the
+    ``cancelled`` event of the operation.
+    """
+
+    def __init__(
+        self,
+        conn: Connection,
+        ref: str,
+        first: Dict[str, Any],
+        lease: Optional[LeaseRef],
+        cancelled: Optional[threading.Event],
+    ) -> None:
+        self.conn = conn
+        self.ref = ref
+        self.cancelled = cancelled
+        self.lease = lease_id(lease)
+        self.closed = False
+        # bounded: a fast registry must not pile a whole layer up in memory ahead of gRPC
+        self.outbox: queue.Queue = queue.Queue(maxsize=WRITE_WINDOW)
+        self.outbox.put(first)
+        self.replies = conn.bidi(WRITE_METHOD, self._requests(), lease=self.lease)
+
+    def _requests(self) -> Iterator[Dict[str, Any]]:
+        while not self.closed:
+            try:
+                item = self.outbox.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if item is None:
+                return
+            yield item
+
+    def _check(self) -> None:
+        if self.cancelled is not None and self.cancelled.is_set():
+            raise WriteCancelled(f"the write of {self.ref} was cancelled")
+        if self.replies.ended():
+            for _reply in self.replies:  # raises the error that ended the call
+                pass
+            raise OcirtError(f"containerd ended the write of {self.ref} before its commit")
+
+    def _put(self, item: Optional[Dict[str, Any]], deadline: float) -> bool:
+        """Queue ``item``; False while the window is full, Timeout once ``deadline`` passed."""
+        try:
+            self.outbox.put(item, timeout=0.2)
+            return True
+        except queue.Full:
+            if time.monotonic() < deadline:
+                return False
+        self.replies.cancel()
+        raise Timeout(
+            f"containerd on {self.conn.address} took no data for {self.ref} in "
+            f"{self.conn.timeout:g} s: is it overloaded or hung?"
+        )
+
+    def send(self, item: Dict[str, Any]) -> None:
+        deadline = time.monotonic() + self.conn.timeout
+        while True:
+            self._check()
+            if self._put(item, deadline):
+                return
+
+    def finish(self) -> None:
+        """End the requests and read the replies to the end (the commit answer, twice)."""
+        deadline = time.monotonic() + self.conn.timeout
+        while not self.replies.ended() and not self._put(None, deadline):
+            pass
+        while True:
+            try:
+                self.replies.next_within()
+            except StopIteration:
+                return
+
+    def close(self) -> None:
+        self.closed = True
+        if not self.replies.ended():
+            self.replies.cancel()  # containerd keeps what it has under the ref, for a resume
+
+
 def write_content(
     conn: Connection,
     open_at: Callable[[int], Iterable[bytes]],
@@ -141,78 +236,65 @@ def write_content(
     expected: str,
     ref: str,
     labels: Optional[Mapping[str, str]] = None,
-    lease: Optional[str] = None,
+    lease: Optional[LeaseRef] = None,
     progress: Optional[Callable[[int], None]] = None,
+    cancelled: Optional[threading.Event] = None,
 ) -> bool:
     """Ingest a blob through Content.Write; returns False if it was already present.
 
     STAT comes first: when an earlier, interrupted write under the same ``ref`` left data
     behind, the daemon reports its offset and ``open_at(offset)`` is asked only for the rest.
     containerd checks ``expected`` (digest) and ``total`` (size) itself at COMMIT, so a blob
-    that does not match is refused and never becomes content.
+    that does not match is refused and never becomes content. When a renewed ``lease``
+    changes, the stream is ended and resumed under the new one.
     """
-    # bounded: a fast registry must not pile a whole layer up in memory ahead of gRPC
-    outbox: queue.Queue = queue.Queue(maxsize=WRITE_WINDOW)
-    stopped = False
-
-    def requests() -> Iterator[Dict[str, Any]]:
-        while True:
-            try:
-                item = outbox.get(timeout=1)
-            except queue.Empty:
-                if stopped:
-                    return
-                continue
-            if item is None:
-                return
-            yield item
-
-    def put(item: Optional[Dict[str, Any]]) -> None:
-        while not stopped:
-            try:
-                outbox.put(item, timeout=1)
-                return
-            except queue.Full:
-                continue
-
-    outbox.put({"action": STAT, "ref": ref, "total": total, "expected": expected})
-    replies = conn.bidi(WRITE_METHOD, requests(), lease=lease)
+    stat = {"action": STAT, "ref": ref, "total": total, "expected": expected}
+    stream = _WriteStream(conn, ref, stat, lease, cancelled)
     try:
-        status = next(replies)
+        status = stream.replies.next_within()
         offset = status["offset"] if 0 < status["offset"] <= total else 0
         if progress and offset:
             progress(offset)
         for chunk in open_at(offset) if offset < total else ():
             for start in range(0, len(chunk), CHUNK_SIZE):
+                if stream.lease != lease_id(lease):
+                    stream = _resumed(stream, stat, offset, lease, cancelled)
                 piece = chunk[start : start + CHUNK_SIZE]
-                put({"action": WRITE, "ref": ref, "offset": offset, "data": piece})
+                stream.send({"action": WRITE, "ref": ref, "offset": offset, "data": piece})
                 offset += len(piece)
                 if progress:
                     progress(len(piece))
         if offset != total:
             raise InvalidInput(f"{expected}: got {offset} bytes, the descriptor says {total}")
-        put(
-            {
-                "action": COMMIT,
-                "ref": ref,
-                "total": total,
-                "expected": expected,
-                "offset": offset,
-                "labels": dict(labels or {}),
-            }
-        )
-        put(None)
-        for _reply in replies:  # WRITE acks, then the commit answer (sent twice)
-            pass
+        commit = {"action": COMMIT, "ref": ref, "total": total, "expected": expected}
+        stream.send({**commit, "offset": offset, "labels": dict(labels or {})})
+        stream.finish()
     except AlreadyExists:
         return False
     finally:
-        stopped = True
-        try:
-            outbox.put_nowait(None)  # let gRPC's sending thread finish
-        except queue.Full:
-            pass
+        stream.close()
     return True
+
+
+def _resumed(
+    stream: _WriteStream,
+    stat: Dict[str, Any],
+    offset: int,
+    lease: Optional[LeaseRef],
+    cancelled: Optional[threading.Event],
+) -> _WriteStream:
+    """End ``stream`` and go on from ``offset`` in a new one that carries the current lease."""
+    stream.finish()
+    stream.close()
+    fresh = _WriteStream(stream.conn, stream.ref, stat, lease, cancelled)
+    held = fresh.replies.next_within()["offset"]
+    if held != offset:
+        fresh.close()
+        raise OcirtError(
+            f"containerd holds {held} bytes of {stream.ref} after a lease renewal, "
+            f"ocirt sent {offset}: run the operation again to resume"
+        )
+    return fresh
 
 
 def write_blob(
@@ -220,7 +302,7 @@ def write_blob(
     data: bytes,
     ref: str,
     labels: Optional[Mapping[str, str]] = None,
-    lease: Optional[str] = None,
+    lease: Optional[LeaseRef] = None,
 ) -> str:
     """Ingest ``data`` and return its digest; a blob already present counts as written."""
     digest = "sha256:" + hashlib.sha256(data).hexdigest()

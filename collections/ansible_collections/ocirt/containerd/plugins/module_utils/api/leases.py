@@ -1,18 +1,25 @@
 """leases.v1.Leases: references that keep content and snapshots from garbage collection.
 
 Everything a pull or an import writes is made under a lease (the ``containerd-lease`` header),
-so an interrupted run leaves nothing that outlives the lease's expiry.
+so an interrupted run leaves nothing that outlives the lease's expiry. The API has no way to
+change a lease's labels, so a long operation renews its lease by handing over: a fresh lease
+with a later expiry takes a reference to everything the older ones hold (AddResource), then
+the older ones are dropped. Every ocirt lease names its owner process, so the next ocirt run
+can take over (and then drop) the leases of a run that was killed, instead of leaving them to
+block ``namespace rm`` until they expire.
 """
 
 from __future__ import annotations
 
 import datetime
+import os
 import secrets
+import threading
 from contextlib import contextmanager
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Set
 
 from ..transport.connection import Connection, Method
-from ..transport.errors import NotFound
+from ..transport.errors import NotFound, OcirtError
 from ..wire.schema import BOOL, STRING, Field, MapOf, Message
 from ..wire.wellknown import EMPTY, TIMESTAMP
 
@@ -20,6 +27,13 @@ PROTO = "containerd/containerd api/services/leases/v1/leases.proto"
 _PKG = "containerd.services.leases.v1."
 
 EXPIRE_LABEL = "containerd.io/gc.expire"
+OWNER_LABEL = "ocirt.owner"  # "<boot id> <pid> <process start time>" of the process using it
+PURPOSE_LABEL = "ocirt.purpose"  # what the lease is for, for people reading `ctr leases ls`
+
+#: An interrupted run's lease is gone this long after its last renewal at most (containerd's
+#: own client takes 24 h and never renews); the next ocirt run drops it even sooner.
+LEASE_TTL = datetime.timedelta(minutes=10)
+RENEW_EVERY = LEASE_TTL / 5
 
 LEASE = Message(
     _PKG + "Lease",
@@ -41,26 +55,63 @@ DELETE_REQUEST = Message(
 )
 LIST_REQUEST = Message(_PKG + "ListRequest", PROTO, [Field(1, "filters", STRING, repeated=True)])
 LIST_RESPONSE = Message(_PKG + "ListResponse", PROTO, [Field(1, "leases", LEASE, repeated=True)])
+RESOURCE = Message(_PKG + "Resource", PROTO, [Field(1, "id", STRING), Field(2, "type", STRING)])
+ADD_RESOURCE_REQUEST = Message(
+    _PKG + "AddResourceRequest", PROTO, [Field(1, "id", STRING), Field(2, "resource", RESOURCE)]
+)
+LIST_RESOURCES_REQUEST = Message(_PKG + "ListResourcesRequest", PROTO, [Field(1, "id", STRING)])
+LIST_RESOURCES_RESPONSE = Message(
+    _PKG + "ListResourcesResponse", PROTO, [Field(1, "resources", RESOURCE, repeated=True)]
+)
 
 _SERVICE = "/containerd.services.leases.v1.Leases/"
 CREATE = Method(_SERVICE + "Create", CREATE_REQUEST, CREATE_RESPONSE)
 DELETE = Method(_SERVICE + "Delete", DELETE_REQUEST, EMPTY)
 LIST = Method(_SERVICE + "List", LIST_REQUEST, LIST_RESPONSE)
+ADD_RESOURCE = Method(_SERVICE + "AddResource", ADD_RESOURCE_REQUEST, EMPTY)
+LIST_RESOURCES = Method(_SERVICE + "ListResources", LIST_RESOURCES_REQUEST, LIST_RESOURCES_RESPONSE)
 
 
 def list_leases(conn: Connection, filters: Sequence[str] = ()) -> List[Dict[str, Any]]:
     return conn.call(LIST, {"filters": list(filters)})["leases"]
 
 
+def _process_identity(pid: int) -> Optional[str]:
+    """ "<boot id> <pid> <start time>": unique to one process, even after pid reuse or a reboot."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as f:
+            boot = f.read().strip()
+        with open(f"/proc/{pid}/stat") as f:
+            start = f.read().rsplit(")", 1)[1].split()[19]  # field 22, after "pid (comm)"
+    except (OSError, IndexError):
+        return None
+    return f"{boot} {pid} {start}"
+
+
+def owner_identity() -> str:
+    return _process_identity(os.getpid()) or f"unknown {os.getpid()} 0"
+
+
+def owner_gone(owner: str) -> bool:
+    """True when the process that made a lease no longer exists (on this machine's boot)."""
+    parts = owner.split()
+    if len(parts) != 3 or not parts[1].isdigit() or parts[0] == "unknown":
+        return False
+    return _process_identity(int(parts[1])) != owner
+
+
 def create_lease(
     conn: Connection,
-    expires_in: datetime.timedelta = datetime.timedelta(hours=24),
+    expires_in: datetime.timedelta = LEASE_TTL,
     labels: Optional[Mapping[str, str]] = None,
     prefix: str = "ocirt",
 ) -> str:
-    """A lease that containerd's GC drops by itself after ``expires_in``."""
+    """A lease that containerd's GC drops by itself after ``expires_in``, labelled as ours."""
     expiry = datetime.datetime.now(datetime.timezone.utc) + expires_in
-    all_labels = {EXPIRE_LABEL: expiry.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    all_labels = {
+        EXPIRE_LABEL: expiry.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        OWNER_LABEL: owner_identity(),
+    }
     all_labels.update(labels or {})
     lease_id = f"{prefix}-{datetime.datetime.now().strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(4)}"
     return conn.call(CREATE, {"id": lease_id, "labels": all_labels})["lease"]["id"]
@@ -74,6 +125,50 @@ def delete_lease(conn: Connection, lease_id: str, sync: bool = False) -> None:
         pass
 
 
+def copy_resources(conn: Connection, source: str, target: str) -> None:
+    """Make ``target`` reference everything ``source`` references (content, ingests, snapshots)."""
+    try:
+        held = conn.call(LIST_RESOURCES, {"id": source})["resources"]
+    except NotFound:
+        return
+    for resource in held:
+        conn.call(ADD_RESOURCE, {"id": target, "resource": resource})
+
+
+#: Leases this process stopped renewing after containerd went away mid-operation (the
+#: owner is alive, so the label alone would not show them as stale).
+_ABANDONED: Set[str] = set()
+
+
+def adopt_stale_leases(conn: Connection, into: str) -> List[str]:
+    """Take over the leases of ocirt runs that died (killed, or their machine rebooted) and
+    those an earlier operation of this process abandoned.
+
+    What such a run wrote moves to the lease ``into``, so a run that resumes the same pull
+    reuses it, and goes when ``into`` is dropped if nothing else uses it. Returns the ids
+    dropped.
+    """
+    dropped = []
+    for lease in list_leases(conn):
+        owner = (lease.get("labels") or {}).get(OWNER_LABEL)
+        stale = lease["id"] in _ABANDONED or (owner is not None and owner_gone(owner))
+        if lease["id"] == into or not stale:
+            continue
+        copy_resources(conn, lease["id"], into)
+        delete_lease(conn, lease["id"])
+        _ABANDONED.discard(lease["id"])
+        dropped.append(lease["id"])
+    return dropped
+
+
+def _drop_quietly(conn: Connection, lease_id: str, sync: bool) -> None:
+    """Cleanup on a failure path: the first error is the one to report, not this one."""
+    try:
+        delete_lease(conn, lease_id, sync=sync)
+    except OcirtError:
+        pass
+
+
 @contextmanager
 def temporary_lease(conn: Connection, sync_on_failure: bool = True, **kw: Any) -> Iterator[str]:
     """A lease for the duration of a block; on failure, collect what it held at once."""
@@ -81,6 +176,97 @@ def temporary_lease(conn: Connection, sync_on_failure: bool = True, **kw: Any) -
     try:
         yield lease_id
     except BaseException:
-        delete_lease(conn, lease_id, sync=sync_on_failure)
+        _drop_quietly(conn, lease_id, sync_on_failure)
         raise
     delete_lease(conn, lease_id)
+
+
+class OperationLease:
+    """The lease of one long operation (a pull, an import), renewed while it runs.
+
+    ``current()`` is the lease a request should carry now; the connection asks for it each
+    time it sends one, so long operations pass this object where a lease id is expected.
+    A renewal creates a fresh lease, copies into it what every lease of the operation holds,
+    and drops the ones older than the previous: a request started just before a renewal
+    still finds its lease (content writes re-open their stream when the lease changes).
+    """
+
+    def __init__(
+        self,
+        conn: Connection,
+        purpose: str = "",
+        expires_in: datetime.timedelta = LEASE_TTL,
+        renew_every: datetime.timedelta = RENEW_EVERY,
+    ) -> None:
+        self.conn = conn
+        self.labels = {PURPOSE_LABEL: purpose[:200]} if purpose else {}
+        self.expires_in = expires_in
+        self.renew_every = renew_every.total_seconds()
+        self.ids: List[str] = [create_lease(conn, expires_in, self.labels)]
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._renewer = threading.Thread(target=self._renew_loop, daemon=True, name="lease-renew")
+        self._renewer.start()
+
+    def current(self) -> str:
+        return self.ids[-1]
+
+    def renew(self) -> str:
+        with self._lock:
+            fresh = create_lease(self.conn, self.expires_in, self.labels)
+            for old in self.ids:
+                copy_resources(self.conn, old, fresh)
+            retired, self.ids = self.ids[:-1], [self.ids[-1], fresh]
+            for old in retired:
+                delete_lease(self.conn, old)
+        return fresh
+
+    def _renew_loop(self) -> None:
+        while not self._stopped.wait(self.renew_every):
+            try:
+                self.renew()
+            except OcirtError:
+                pass  # containerd is away: the operation itself reports it; retry next time
+
+    def release(self, sync: bool = False) -> None:
+        """Stop renewing and drop every lease of the operation."""
+        self._stopped.set()
+        with self._lock:
+            for lease_id in self.ids:
+                delete_lease(self.conn, lease_id, sync=sync)
+
+    def release_after_failure(self) -> None:
+        """Drop the leases and wait for the GC they trigger; errors give way to the first."""
+        self._stopped.set()
+        with self._lock:
+            for lease_id in self.ids:
+                _drop_quietly(self.conn, lease_id, sync=True)
+
+    def abandon(self) -> None:
+        """Stop renewing and keep the leases: they expire, or the next run takes them over."""
+        self._stopped.set()
+        _ABANDONED.update(self.ids)
+
+
+@contextmanager
+def operation_lease(
+    conn: Connection, purpose: str, keep_on: tuple = ()
+) -> Iterator[OperationLease]:
+    """An ``OperationLease`` for a block that first takes over the leases of dead ocirt runs.
+
+    On success the leases are dropped (the result is referenced by then). On an error of a
+    type in ``keep_on`` (containerd went away) and on an interruption (Ctrl-C), they are kept
+    for the next run to resume from; on any other error they are dropped synchronously, so
+    containerd's GC takes back at once what the operation wrote.
+    """
+    lease = OperationLease(conn, purpose)
+    try:
+        adopt_stale_leases(conn, lease.current())
+        yield lease
+    except BaseException as exc:
+        if isinstance(exc, Exception) and not isinstance(exc, keep_on):
+            lease.release_after_failure()
+        else:
+            lease.abandon()
+        raise
+    lease.release()

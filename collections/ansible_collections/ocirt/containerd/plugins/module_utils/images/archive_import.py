@@ -4,7 +4,8 @@ Everything that can be checked without containerd is checked first (archive_tar 
 hashes every file, archive_layout checks every descriptor an import would write). Only then
 is anything written, under a lease: if writing or unpacking still fails half-way, dropping
 the lease (synchronously) lets containerd's GC take back every blob and snapshot it wrote,
-and no image record has been made yet, because names are recorded last.
+and no image record has been made yet, because names are recorded last. When containerd
+itself goes away, the lease is kept so that the rerun resumes (see api/leases).
 """
 
 from __future__ import annotations
@@ -12,13 +13,20 @@ from __future__ import annotations
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from ..api.images import delete_image, get_image, put_image
-from ..api.leases import temporary_lease
+from ..api.leases import operation_lease
 from ..registry.reference import normalize_name
 from ..transport.connection import Connection
 from ..transport.errors import InvalidInput
 from .archive_layout import ArchiveImage, ArchiveLayout
 from .archive_tar import TarArchive
-from .ingest import BlobSource, Progress, ingest_image, record_image
+from .ingest import (
+    DAEMON_LOST,
+    BlobSource,
+    Progress,
+    daemon_lost_during,
+    ingest_image,
+    record_image,
+)
 from .platforms import parse as parse_platform
 
 
@@ -124,7 +132,10 @@ def import_archive(
     source = ArchiveSource(layout)
     rows: List[Dict[str, Any]] = []
     created: List[str] = []
-    with temporary_lease(conn) as lease:
+    with (
+        daemon_lost_during(f"the import of {path}"),
+        operation_lease(conn, f"import {path}", keep_on=DAEMON_LOST) as lease,
+    ):
         recorded = []
         for image, _ in selected:
             top = {k: v for k, v in image.descriptor.items() if k != "platform"}

@@ -10,21 +10,37 @@ written under the caller's lease with the labels containerd's own client would s
 from __future__ import annotations
 
 import hashlib
+import queue
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional
 
 from ..api import content
 from ..api.images import put_image
-from ..transport.connection import Connection
-from ..transport.errors import InvalidInput, Locked, OcirtError
+from ..transport.connection import Connection, LeaseRef
+from ..transport.errors import DaemonUnavailable, InvalidInput, Locked, OcirtError, Timeout
 from . import media_types as mt
 from .platforms import format_platform, select_manifests
 from .unpack import unpack
 
 DEFAULT_PARALLEL_LAYERS = 3
 LOCK_WAIT = 600.0  # seconds to wait for another client's ingest of the same blob
+#: What a containerd that died or hung mid-operation raises; its lease is kept for a resume.
+DAEMON_LOST = (DaemonUnavailable, Timeout)
+
+
+@contextmanager
+def daemon_lost_during(what: str) -> Iterator[None]:
+    """Say what was under way when containerd stopped answering, and that a rerun resumes."""
+    try:
+        yield
+    except DAEMON_LOST as exc:
+        raise type(exc)(
+            f"containerd stopped answering during {what} ({exc}); run it again to resume"
+        ) from None
 
 
 class BlobSource:
@@ -95,12 +111,41 @@ def _ref_for(descriptor: Mapping[str, Any]) -> str:
     return f"{kind}-{descriptor['digest']}"
 
 
+def run_in_daemon_threads(jobs: List[Callable[[], Any]], parallel: int) -> List[Future]:
+    """Run ``jobs`` on at most ``parallel`` daemon threads; one future per job.
+
+    Not a ThreadPoolExecutor: Python joins its threads at exit, so a process interrupted
+    while a thread waits on a registry would wait with it. Each job bounds its own waits.
+    """
+    futures: List[Future] = [Future() for _ in jobs]
+    todo: queue.Queue = queue.Queue()
+    for pair in zip(jobs, futures):
+        todo.put(pair)
+
+    def worker() -> None:
+        while True:
+            try:
+                job, future = todo.get_nowait()
+            except queue.Empty:
+                return
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(job())
+            except BaseException as exc:  # handed to the thread that waits on the future
+                future.set_exception(exc)
+
+    for _ in range(min(max(1, parallel), len(jobs))):
+        threading.Thread(target=worker, daemon=True, name="ocirt-layer").start()
+    return futures
+
+
 class Ingest:
     def __init__(
         self,
         conn: Connection,
         source: BlobSource,
-        lease: Optional[str],
+        lease: Optional[LeaseRef],
         progress: Optional[Progress] = None,
         parallel: int = DEFAULT_PARALLEL_LAYERS,
     ) -> None:
@@ -110,6 +155,7 @@ class Ingest:
         self.progress = progress
         self.parallel = max(1, parallel)
         self.written: List[str] = []
+        self.cancelled = threading.Event()  # set when the operation fails: writers stop
 
     def _present(self, digest: str) -> bool:
         return content.content_info(self.conn, digest) is not None
@@ -128,9 +174,8 @@ class Ingest:
             except Locked:
                 if self._present(descriptor["digest"]):
                     return False
-                if time.monotonic() > deadline:
+                if time.monotonic() > deadline or self.cancelled.wait(delay):
                     raise
-                time.sleep(delay)
                 delay = min(delay * 2, 1.0)
 
     def _write_small(
@@ -151,6 +196,7 @@ class Ingest:
                 _ref_for(descriptor),
                 labels,
                 self.lease,
+                cancelled=self.cancelled,
             ),
         )
         if not wrote:
@@ -181,6 +227,7 @@ class Ingest:
                     self.source.location(descriptor),
                     self.lease,
                     report,
+                    self.cancelled,
                 ),
             )
         except Locked:
@@ -207,25 +254,27 @@ class Ingest:
         self._write_small(config_descriptor, config_data, {})
         layers = manifest.get("layers") or []
         chain_id = ""
-        with ThreadPoolExecutor(max_workers=self.parallel) as pool:
-            futures = [pool.submit(self._write_stream, layer) for layer in layers]
-            try:
-                if unpack_into:
-                    chain_id = unpack(
-                        self.conn,
-                        manifest,
-                        config_descriptor,
-                        config,
-                        unpack_into,
-                        self.lease,
-                        wait_for_layer=lambda i: futures[i].result(),
-                    )
-                for f in futures:
-                    f.result()
-            except BaseException:
-                for f in futures:
-                    f.cancel()
-                raise
+        futures = run_in_daemon_threads(
+            [lambda layer=layer: self._write_stream(layer) for layer in layers], self.parallel
+        )
+        try:
+            if unpack_into:
+                chain_id = unpack(
+                    self.conn,
+                    manifest,
+                    config_descriptor,
+                    config,
+                    unpack_into,
+                    self.lease,
+                    wait_for_layer=lambda i: futures[i].result(),
+                )
+            for f in futures:
+                f.result()  # each writer's waits are bounded (api/content.write_content)
+        except BaseException:
+            self.cancelled.set()  # the other writers stop at their next chunk
+            for f in futures:
+                f.cancel()
+            raise
         self._write_small(descriptor, data, mt.gc_labels(media, mt.children(media, manifest)))
         image = PlatformImage(dict(descriptor), manifest, config, platform or _platform_of(config))
         image.chain_id = chain_id
@@ -248,7 +297,7 @@ def ingest_image(
     top: Mapping[str, Any],
     wanted_platform: Dict[str, str],
     all_platforms: bool = False,
-    lease: Optional[str] = None,
+    lease: Optional[LeaseRef] = None,
     progress: Optional[Progress] = None,
     parallel: int = DEFAULT_PARALLEL_LAYERS,
     snapshotter: Optional[str] = None,
@@ -290,7 +339,7 @@ def record_image(
     names: List[str],
     result: IngestResult,
     snapshotter: Optional[str] = "overlayfs",
-    lease: Optional[str] = None,
+    lease: Optional[LeaseRef] = None,
 ) -> Dict[str, Any]:
     """Point each name at the ingested image and unpack its first (best) platform.
 

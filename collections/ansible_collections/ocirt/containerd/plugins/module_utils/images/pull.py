@@ -1,8 +1,9 @@
 """Pull an image from a registry into containerd, the way containerd's own client does.
 
 Resolve the reference through the hosts.toml endpoints, fetch the graph into the content
-store under a lease (blobs verified, interrupted layers resumed), record the image, unpack
-it into the snapshotter, drop the lease.
+store under a renewed lease (blobs verified, interrupted layers resumed), record the image,
+unpack it into the snapshotter, drop the lease. When containerd dies mid-pull, the lease
+is kept and the next run takes it over, so it resumes instead of starting again.
 """
 
 from __future__ import annotations
@@ -16,7 +17,15 @@ from ..registry.client import RegistryClient
 from ..registry.hosts import RegistryHost, registry_hosts
 from ..registry.reference import Reference, parse_reference
 from ..transport.connection import Connection
-from .ingest import DEFAULT_PARALLEL_LAYERS, BlobSource, Progress, ingest_image, record_image
+from .ingest import (
+    DAEMON_LOST,
+    DEFAULT_PARALLEL_LAYERS,
+    BlobSource,
+    Progress,
+    daemon_lost_during,
+    ingest_image,
+    record_image,
+)
 from .platforms import parse as parse_platform
 
 DEFAULT_CONFIG_PATH = "/etc/containerd/certs.d"
@@ -86,7 +95,10 @@ def pull_image(
         else:
             top, host = client.resolve()
         source = RegistrySource(client, ref)
-        with leases.temporary_lease(conn) as lease:
+        with (
+            daemon_lost_during(f"the pull of {ref}"),
+            leases.operation_lease(conn, f"pull {ref}", keep_on=DAEMON_LOST) as lease,
+        ):
             result = ingest_image(
                 conn, source, top, wanted, all_platforms, lease, progress, parallel, snapshotter
             )

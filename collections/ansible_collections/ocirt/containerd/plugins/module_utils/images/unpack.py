@@ -12,7 +12,7 @@ import time
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
 from ..api import content, diff, snapshots
-from ..transport.connection import Connection
+from ..transport.connection import Connection, LeaseRef
 from ..transport.errors import AlreadyExists, InvalidInput
 from .media_types import to_api
 
@@ -42,7 +42,7 @@ def unpack(
     config_descriptor: Mapping[str, Any],
     config: Mapping[str, Any],
     snapshotter: str,
-    lease: Optional[str] = None,
+    lease: Optional[LeaseRef] = None,
     wait_for_layer: Optional[Callable[[int], None]] = None,
 ) -> str:
     """Apply every layer not yet present; returns the top chain ID.
@@ -79,7 +79,7 @@ def _apply_one(
     chain_id: str,
     parent: str,
     snapshotter: str,
-    lease: Optional[str],
+    lease: Optional[LeaseRef],
 ) -> None:
     key = f"extract-{time.time_ns()}-{secrets.token_hex(4)} {chain_id}"
     labels = {SNAPSHOT_REF_LABEL: chain_id}

@@ -11,7 +11,8 @@ from __future__ import annotations
 import copy
 import os
 import socket
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple
+import threading
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Protocol, Tuple, Union
 
 from ..wire.schema import Message
 from . import errors
@@ -34,6 +35,20 @@ LEASE_HEADER = "containerd-lease"
 UNARY = "unary"
 SERVER_STREAM = "server_stream"
 BIDI_STREAM = "bidi_stream"
+
+
+class RenewedLease(Protocol):
+    """A lease that changes id while an operation runs (see api/leases.OperationLease)."""
+
+    def current(self) -> str: ...
+
+
+LeaseRef = Union[str, RenewedLease]
+
+
+def lease_id(lease: Optional[LeaseRef]) -> Optional[str]:
+    """The id a request carries now: a renewed lease is asked at each request."""
+    return lease if lease is None or isinstance(lease, str) else lease.current()
 
 
 class Method:
@@ -115,12 +130,15 @@ class Connection:
 
     # -- calls -------------------------------------------------------------------------
 
-    def _metadata(self, namespace: Optional[str], lease: Optional[str]) -> List[Tuple[str, str]]:
+    def _metadata(
+        self, namespace: Optional[str], lease: Optional[LeaseRef]
+    ) -> List[Tuple[str, str]]:
         md = []
         if namespace:
             md.append((NAMESPACE_HEADER, namespace))
-        if lease:
-            md.append((LEASE_HEADER, lease))
+        current = lease_id(lease)
+        if current:
+            md.append((LEASE_HEADER, current))
         return md
 
     def _stub(self, method: Method) -> Any:
@@ -141,7 +159,7 @@ class Connection:
         request: Optional[Mapping[str, Any]] = None,
         *,
         namespace: Any = ...,
-        lease: Optional[str] = None,
+        lease: Optional[LeaseRef] = None,
         timeout: Optional[float] = None,
     ) -> Dict[str, Any]:
         """A unary call; returns the decoded response."""
@@ -190,7 +208,7 @@ class Connection:
         request: Optional[Mapping[str, Any]] = None,
         *,
         namespace: Any = ...,
-        lease: Optional[str] = None,
+        lease: Optional[LeaseRef] = None,
         timeout: Optional[float] = None,
     ) -> Iterator[Dict[str, Any]]:
         """A server-streaming call; yields decoded responses as they arrive."""
@@ -210,19 +228,16 @@ class Connection:
         requests: Iterable[Mapping[str, Any]],
         *,
         namespace: Any = ...,
-        lease: Optional[str] = None,
+        lease: Optional[LeaseRef] = None,
         timeout: Optional[float] = None,
-    ) -> Iterator[Dict[str, Any]]:
+    ) -> BidiStream:
         """A bidirectional stream: requests are sent as the iterable yields them."""
         if method.kind != BIDI_STREAM:
             raise TypeError(f"{method} is not a bidi_stream call")
         md = self._metadata(self.namespace if namespace is ... else namespace, lease)
         encoded = (method.request.encode(r) for r in requests)
-        try:
-            for raw in self._stub(method)(encoded, timeout=timeout, metadata=md):
-                yield method.response.decode(raw)
-        except grpc.RpcError as exc:
-            raise self._translate(exc, method) from None
+        call = self._stub(method)(encoded, timeout=timeout, metadata=md)
+        return BidiStream(self, method, call)
 
     # -- errors ------------------------------------------------------------------------
 
@@ -274,6 +289,61 @@ class Connection:
                 "its version or configuration lacks that service"
             )
         return errors.RemoteError(f"{rpc} failed ({name}): {details}", name)
+
+
+class BidiStream:
+    """A bidirectional call in flight; iterating it yields the decoded replies.
+
+    This is how a wait on containerd learns that the daemon died: grpc ends a call as soon
+    as its socket closes, so ``ended()`` turns true at once, and the next reply raises the
+    same error any call raises for a daemon that is gone. A daemon that hangs is caught by
+    ``next_within``, which gives up after the connection's timeout.
+    """
+
+    def __init__(self, conn: Connection, method: Method, call: Any) -> None:
+        self._conn = conn
+        self._method = method
+        self._call = call
+        self._expired: Optional[float] = None
+
+    def __iter__(self) -> BidiStream:
+        return self
+
+    def __next__(self) -> Dict[str, Any]:
+        try:
+            raw = next(self._call)
+        except grpc.RpcError as exc:
+            if self._expired is not None and exc.code() == grpc.StatusCode.CANCELLED:
+                rpc = self._method.path.rsplit("/", 1)[-1]
+                raise errors.Timeout(
+                    f"containerd on {self._conn.address} did not answer {rpc} within "
+                    f"{self._expired:g} s: is it overloaded or hung?"
+                ) from None
+            raise self._conn._translate(exc, self._method) from None
+        return self._method.response.decode(raw)
+
+    def next_within(self, timeout: Optional[float] = None) -> Dict[str, Any]:
+        """The next reply; ``errors.Timeout`` (and the call cancelled) if none comes within
+        ``timeout`` (default: the connection's)."""
+        limit = timeout or self._conn.timeout
+
+        def expire() -> None:
+            self._expired = limit
+            self._call.cancel()
+
+        timer = threading.Timer(limit, expire)
+        timer.daemon = True
+        timer.start()
+        try:
+            return next(self)
+        finally:
+            timer.cancel()
+
+    def ended(self) -> bool:
+        return self._call.done()
+
+    def cancel(self) -> None:
+        self._call.cancel()
 
 
 class PendingCall:
