@@ -12,6 +12,7 @@ import copy
 import os
 import socket
 import threading
+import time
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Protocol, Tuple, Union
 
 from ..wire.schema import Message
@@ -28,6 +29,7 @@ except ImportError as exc:  # reported by front ends as a missing requirement
 DEFAULT_ADDRESS = "/run/containerd/containerd.sock"
 DEFAULT_TIMEOUT = 30.0
 MAX_MESSAGE_SIZE = 16 * 1024 * 1024  # containerd's default, both ways
+PROBE_EVERY = 1.0  # seconds between looks at the socket while a call waits for containerd
 
 NAMESPACE_HEADER = "containerd-namespace"
 LEASE_HEADER = "containerd-lease"
@@ -112,6 +114,8 @@ class Connection:
             ],
         )
         self._stubs: Dict[str, Any] = {}
+        self._probe_lock = threading.Lock()
+        self._alive_at = -PROBE_EVERY  # when the socket last accepted a probe
 
     def __enter__(self) -> Connection:
         return self
@@ -170,17 +174,63 @@ class Connection:
         stub = self._stub(method)
         deadline = timeout or self.timeout
         try:
-            raw = stub(payload, timeout=deadline, metadata=md)
+            raw = self._answer(stub.future(payload, timeout=deadline, metadata=md))
         except grpc.RpcError as exc:
             if not self._reachable_again(exc):
                 raise self._translate(exc, method) from None
             # the channel failed while the daemon was away and is still backing off, but the
             # socket accepts connections again (a restart): wait for the channel once
+            retry = stub.future(payload, timeout=deadline, metadata=md, wait_for_ready=True)
             try:
-                raw = stub(payload, timeout=deadline, metadata=md, wait_for_ready=True)
+                raw = self._answer(retry)
             except grpc.RpcError as exc2:
                 raise self._translate(exc2, method) from None
         return method.response.decode(raw)
+
+    def _answer(self, future: Any) -> bytes:
+        """Wait for a unary call's answer, its deadline, or the daemon's death.
+
+        grpc fails the calls in flight when the socket closes, but a call sent while a killed
+        daemon's socket was being torn down may wait for its whole deadline; looking at the
+        socket every few seconds ends such a wait at once.
+        """
+        try:
+            while True:
+                try:
+                    return future.result(timeout=PROBE_EVERY)
+                except grpc.FutureTimeoutError:
+                    if self.daemon_gone():
+                        raise errors.describe_unreachable(self.address) from None
+        except BaseException:
+            future.cancel()
+            raise
+
+    def daemon_gone(self) -> bool:
+        """True when nothing accepts connections on the socket any more (containerd died).
+
+        The single test of a dead daemon that every wait uses. A live socket is probed at
+        most once per PROBE_EVERY, however many threads ask; a dead one every time (a refused
+        connect costs nothing), so a restarted daemon is never taken for a dead one.
+        """
+        with self._probe_lock:
+            now = time.monotonic()
+            if now - self._alive_at < PROBE_EVERY:
+                return False
+            if self._socket_accepts():
+                self._alive_at = now
+                return False
+            return True
+
+    def _socket_accepts(self) -> bool:
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        probe.settimeout(1.0)
+        try:
+            probe.connect(self.address)
+            return True
+        except OSError:
+            return False
+        finally:
+            probe.close()
 
     def call_future(
         self,
@@ -245,15 +295,7 @@ class Connection:
         """True when a call failed as UNAVAILABLE although the socket now accepts."""
         if exc.code() != grpc.StatusCode.UNAVAILABLE or _is_lock(exc):
             return False
-        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        probe.settimeout(1.0)
-        try:
-            probe.connect(self.address)
-            return True
-        except OSError:
-            return False
-        finally:
-            probe.close()
+        return self._socket_accepts()
 
     def _translate(self, exc: Any, method: Method) -> errors.OcirtError:
         code = exc.code() if hasattr(exc, "code") else None
@@ -265,6 +307,8 @@ class Connection:
                 return errors.Locked(details)
             return errors.describe_unreachable(self.address)
         if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+            if not self._socket_accepts():
+                return errors.describe_unreachable(self.address)
             return errors.Timeout(
                 f"containerd on {self.address} did not answer {rpc} in time: "
                 "is it overloaded or hung?"
@@ -294,10 +338,10 @@ class Connection:
 class BidiStream:
     """A bidirectional call in flight; iterating it yields the decoded replies.
 
-    This is how a wait on containerd learns that the daemon died: grpc ends a call as soon
-    as its socket closes, so ``ended()`` turns true at once, and the next reply raises the
-    same error any call raises for a daemon that is gone. A daemon that hangs is caught by
-    ``next_within``, which gives up after the connection's timeout.
+    A wait on it ends when containerd dies: grpc ends a call when its socket closes, and
+    ``ended()`` also looks at the socket (``Connection.daemon_gone``) in case grpc has not
+    noticed; the next reply then raises what any call raises for a daemon that is gone.
+    A daemon that hangs is caught by ``next_within``, which gives up after the timeout.
     """
 
     def __init__(self, conn: Connection, method: Method, call: Any) -> None:
@@ -305,6 +349,7 @@ class BidiStream:
         self._method = method
         self._call = call
         self._expired: Optional[float] = None
+        self._gone = False
 
     def __iter__(self) -> BidiStream:
         return self
@@ -313,7 +358,9 @@ class BidiStream:
         try:
             raw = next(self._call)
         except grpc.RpcError as exc:
-            if self._expired is not None and exc.code() == grpc.StatusCode.CANCELLED:
+            if exc.code() == grpc.StatusCode.CANCELLED and self._gone:
+                raise errors.describe_unreachable(self._conn.address) from None
+            if exc.code() == grpc.StatusCode.CANCELLED and self._expired is not None:
                 rpc = self._method.path.rsplit("/", 1)[-1]
                 raise errors.Timeout(
                     f"containerd on {self._conn.address} did not answer {rpc} within "
@@ -326,20 +373,29 @@ class BidiStream:
         """The next reply; ``errors.Timeout`` (and the call cancelled) if none comes within
         ``timeout`` (default: the connection's)."""
         limit = timeout or self._conn.timeout
+        deadline = time.monotonic() + limit
+        answered = threading.Event()
 
-        def expire() -> None:
-            self._expired = limit
-            self._call.cancel()
+        def watch() -> None:
+            while not answered.wait(min(PROBE_EVERY, max(0.0, deadline - time.monotonic()))):
+                if self.ended():
+                    return
+                if time.monotonic() >= deadline:
+                    self._expired = limit
+                    self._call.cancel()
+                    return
 
-        timer = threading.Timer(limit, expire)
-        timer.daemon = True
-        timer.start()
+        threading.Thread(target=watch, daemon=True, name="ocirt-reply-watch").start()
         try:
             return next(self)
         finally:
-            timer.cancel()
+            answered.set()
 
     def ended(self) -> bool:
+        """Whether the call is over; one to a daemon that died is cancelled here."""
+        if not self._call.done() and self._conn.daemon_gone():
+            self._gone = True
+            self._call.cancel()
         return self._call.done()
 
     def cancel(self) -> None:
