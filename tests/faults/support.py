@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 from pathlib import Path
-from typing import List
+from typing import List, Tuple
 
 from harness.daemon import ContainerdDaemon
 from harness.util import wait_for
@@ -19,6 +20,17 @@ def sigkill(daemon: ContainerdDaemon) -> None:
     assert daemon.proc is not None
     daemon.proc.kill()
     daemon.proc.wait(timeout=BOUND)
+
+
+def ended(proc: subprocess.Popen, timeout: float = BOUND) -> Tuple[str, str]:
+    """The process's (stdout, stderr) once it exits; killed, and the test failed, if it
+    is still running after ``timeout`` (a hang must not outlive the test)."""
+    try:
+        return proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise AssertionError(f"{proc.args} still running after {timeout} s: it hangs") from None
 
 
 def start_again(daemon: ContainerdDaemon) -> None:

@@ -47,6 +47,7 @@ from harness.util import proc_cmdlines, wait_for
 from faults.support import (
     BOUND,
     assert_converged,
+    ended,
     extract_snapshots,
     ocirt_leases,
     sigkill,
@@ -207,7 +208,7 @@ def test_cli_pull_ends_when_containerd_dies(killable_containerd, fault_namespace
         )
         proxy.wait_served(KILL_AT)
         sigkill(daemon)
-        _, err = pull.communicate(timeout=BOUND)
+        _, err = ended(pull)
         assert pull.returncode == 1, err
         assert f"ocirt: containerd stopped answering during the pull of {ref}" in err
         assert "run it again to resume" in err and "Traceback" not in err
@@ -271,7 +272,7 @@ def test_killed_pull_leaves_a_short_lease_that_the_next_run_takes_over(
         )
         proxy.wait_served(KILL_AT)
         pull.kill()
-        pull.wait(timeout=BOUND)
+        ended(pull)
         (left,) = ocirt_leases(daemon, ns)
         expiry = left.split("containerd.io/gc.expire=")[1].split(",")[0]
         expires = datetime.datetime.strptime(expiry, "%Y-%m-%dT%H:%M:%SZ")

@@ -16,7 +16,7 @@ import os
 import secrets
 import threading
 from contextlib import contextmanager
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Set
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
 
 from ..transport.connection import Connection, Method
 from ..transport.errors import NotFound, OcirtError
@@ -27,7 +27,7 @@ PROTO = "containerd/containerd api/services/leases/v1/leases.proto"
 _PKG = "containerd.services.leases.v1."
 
 EXPIRE_LABEL = "containerd.io/gc.expire"
-OWNER_LABEL = "ocirt.owner"  # "<boot id> <pid> <process start time>" of the process using it
+OWNER_LABEL = "ocirt.owner"  # the process using it (see owner_identity)
 PURPOSE_LABEL = "ocirt.purpose"  # what the lease is for, for people reading `ctr leases ls`
 
 #: An interrupted run's lease is gone this long after its last renewal at most (containerd's
@@ -76,28 +76,45 @@ def list_leases(conn: Connection, filters: Sequence[str] = ()) -> List[Dict[str,
     return conn.call(LIST, {"filters": list(filters)})["leases"]
 
 
-def _process_identity(pid: int) -> Optional[str]:
-    """ "<boot id> <pid> <start time>": unique to one process, even after pid reuse or a reboot."""
+def _boot_and_pid_namespace() -> Tuple[str, str]:
+    with open("/proc/sys/kernel/random/boot_id") as f:
+        boot = f.read().strip()
+    return boot, os.readlink("/proc/self/ns/pid").split(":", 1)[-1].strip("[]")
+
+
+def _start_time(pid: int) -> Optional[str]:
+    """When process ``pid`` started (field 22 of /proc/PID/stat), None if there is none."""
     try:
-        with open("/proc/sys/kernel/random/boot_id") as f:
-            boot = f.read().strip()
         with open(f"/proc/{pid}/stat") as f:
-            start = f.read().rsplit(")", 1)[1].split()[19]  # field 22, after "pid (comm)"
+            return f.read().rsplit(")", 1)[1].split()[19]
     except (OSError, IndexError):
         return None
-    return f"{boot} {pid} {start}"
 
 
 def owner_identity() -> str:
-    return _process_identity(os.getpid()) or f"unknown {os.getpid()} 0"
+    """ "<boot id> <pid namespace> <pid> <start time>": this process, and no other, even
+    after pid reuse or a reboot."""
+    try:
+        boot, pidns = _boot_and_pid_namespace()
+    except OSError:
+        return "unknown"
+    return f"{boot} {pidns} {os.getpid()} {_start_time(os.getpid())}"
 
 
 def owner_gone(owner: str) -> bool:
-    """True when the process that made a lease no longer exists (on this machine's boot)."""
+    """True when the process that made a lease surely no longer exists: another boot, or
+    the same pid namespace without that process. Anything else (another pid namespace,
+    say ocirt in a container sharing the socket) cannot be judged, and is left to expire."""
     parts = owner.split()
-    if len(parts) != 3 or not parts[1].isdigit() or parts[0] == "unknown":
+    try:
+        boot, pidns = _boot_and_pid_namespace()
+    except OSError:
         return False
-    return _process_identity(int(parts[1])) != owner
+    if len(parts) != 4 or not parts[2].isdigit():
+        return False
+    if parts[0] != boot:
+        return True
+    return parts[1] == pidns and _start_time(int(parts[2])) != parts[3]
 
 
 def create_lease(
