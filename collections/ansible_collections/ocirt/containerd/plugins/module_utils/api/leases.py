@@ -229,13 +229,18 @@ class OperationLease:
         return self.ids[-1]
 
     def renew(self) -> str:
+        """Hand over to a fresh lease; an older one goes only once the fresh one holds all
+        it held (a failure half-way keeps them all, and the next renewal tries again)."""
         with self._lock:
+            if self._stopped.is_set():  # released meanwhile: a new lease would leak
+                return self.current()
             fresh = create_lease(self.conn, self.expires_in, self.labels)
-            for old in self.ids:
+            self.ids.append(fresh)
+            for old in self.ids[:-1]:
                 copy_resources(self.conn, old, fresh)
-            retired, self.ids = self.ids[:-1], [self.ids[-1], fresh]
-            for old in retired:
+            for old in self.ids[:-2]:
                 delete_lease(self.conn, old)
+            self.ids = self.ids[-2:]
         return fresh
 
     def _renew_loop(self) -> None:

@@ -230,7 +230,7 @@ class Ingest:
                     self.cancelled,
                 ),
             )
-        except Locked:
+        except (Locked, *DAEMON_LOST):
             raise
         except OcirtError as exc:
             # containerd refuses a blob whose bytes do not hash to the digest at commit
