@@ -45,15 +45,17 @@ options:
     description:
       - V(present) makes sure the image is there, complete for the platform and unpacked.
       - V(absent) removes the image record; containerd collects content no other image uses.
+        An image that containers use is only removed with O(force=true).
     type: str
     choices: [present, absent]
     default: present
   source:
     description:
       - Where a missing image comes from.
+      - Defaults to V(archive) when O(archive_path) is given, else V(registry).
+      - V(registry) together with O(archive_path) is refused, as they contradict each other.
     type: str
     choices: [registry, archive]
-    default: registry
   pull:
     description:
       - With O(source=registry), when to pull.
@@ -65,8 +67,9 @@ options:
     default: missing
   archive_path:
     description:
-      - With O(source=archive), a tar archive on the managed node in OCI image layout or
-        C(docker save) format (plain or gzip-compressed).
+      - A tar archive on the managed node in OCI image layout or C(docker save) format
+        (plain or gzip-compressed), imported with O(source=archive) (implied when
+        O(source) is not set).
       - The image named O(name) is taken from it; an archive holding one image is imported
         under O(name) whatever it is called inside.
     type: path
@@ -89,7 +92,10 @@ options:
     default: default
   force:
     description:
-      - Pull or import even when the image is already as asked.
+      - With O(state=present), pull or import even when the image is already as asked.
+      - With O(state=absent), remove the image even when containers use it (otherwise that
+        fails naming the containers, in check mode too). The containers are left as they
+        are, but cannot be recreated from the image.
     type: bool
     default: false
   unpack:
@@ -125,7 +131,6 @@ EXAMPLES = r"""
 - name: Air-gapped import of a docker save archive, also tagged as app:current
   ocirt.containerd.image:
     name: registry.example:5000/team/app:1.4
-    source: archive
     archive_path: /srv/images/app-1.4.tar
     tags: [registry.example:5000/team/app:current]
 
@@ -189,7 +194,7 @@ def main() -> None:
         argument_spec=argument_spec(
             name={"type": "str", "required": True},
             state={"type": "str", "choices": ["present", "absent"], "default": "present"},
-            source={"type": "str", "choices": ["registry", "archive"], "default": "registry"},
+            source={"type": "str", "choices": ["registry", "archive"]},
             pull={"type": "str", "choices": ["missing", "always", "never"], "default": "missing"},
             archive_path={"type": "path"},
             platform={"type": "str"},
