@@ -15,6 +15,9 @@ description:
   - Mirrors are tried in the order given, before the server.
   - Certificates and keys may be paths or PEM content; content is written beside
     hosts.toml (keys with mode C(0600)).
+  - Certificates and keys are checked before anything is written (in check mode too): a path
+    must be an existing file, certificates must parse as PEM, a key must be an unencrypted
+    PEM private key that belongs to its certificate. An error names the option.
   - Header values are secrets (authorization tokens), never logged; a hosts.toml with
     headers has mode C(0600) and diffs show the values masked.
 author:
