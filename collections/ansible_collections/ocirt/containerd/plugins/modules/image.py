@@ -21,6 +21,7 @@ author:
   - ocirt maintainers (@ocirt)
 extends_documentation_fragment:
   - ocirt.containerd.connection
+  - ocirt.containerd.connection.GRPC
   - ocirt.containerd.registry_access
   - ocirt.containerd.attributes
   - ocirt.containerd.attributes.ACTIONGROUP
@@ -85,11 +86,6 @@ options:
     elements: str
     default: []
     aliases: [tag]
-  namespace:
-    description:
-      - The containerd namespace. Kubernetes uses C(k8s.io).
-    type: str
-    default: default
   force:
     description:
       - With O(state=present), pull or import even when the image is already as asked.
@@ -199,7 +195,6 @@ def main() -> None:
             archive_path={"type": "path"},
             platform={"type": "str"},
             tags={"type": "list", "elements": "str", "default": [], "aliases": ["tag"]},
-            namespace={"type": "str", "default": "default"},
             **REGISTRY_ACCESS_OPTIONS,
             force={"type": "bool", "default": False},
             unpack={"type": "bool", "default": True},
