@@ -168,6 +168,9 @@ def test_plan_apply_idempotent_then_absent(tmp_path, pki):
 
 
 NOT_PEM = "-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n"
+ENCRYPTED = (
+    "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIBvTBXBgkq\n-----END ENCRYPTED PRIVATE KEY-----\n"
+)
 
 
 @pytest.mark.parametrize("endpoint,message", [
@@ -179,6 +182,8 @@ NOT_PEM = "-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n"
      r"^client_cert: the content given is not a PEM certificate"),
     (lambda p, d: Endpoint(client_cert=p.cert, client_key=p.cert),
      r"^client_key: the content given is not a PEM private key"),
+    (lambda p, d: Endpoint(client_cert=p.cert, client_key=ENCRYPTED),
+     r"^client_key: the content given is an encrypted key, which containerd cannot read"),
     (lambda p, d: Endpoint(client_cert=p.cert, client_key=p.other_key),
      r"^client_key: does not belong to client_cert"),
     (lambda p, d: Mirror(url="https://m.test", ca="/nonexistent/m.pem"),

@@ -134,6 +134,20 @@ EXAMPLES = r"""
   ocirt.containerd.image:
     name: busybox
     state: absent
+
+- name: Options shared by every module of the collection, set once for a block
+  module_defaults:
+    group/ocirt.containerd.containerd:
+      namespace: k8s.io
+      registry_config_path: /etc/containerd/certs.d
+  block:
+    - name: The sandbox image, where the CRI looks for it
+      ocirt.containerd.image:
+        name: registry.k8s.io/pause:3.9
+    - name: Its hosts.toml is written into the same registry_config_path
+      ocirt.containerd.registry:
+        host: registry.k8s.io
+        server: https://registry.k8s.io
 """
 
 RETURN = r"""

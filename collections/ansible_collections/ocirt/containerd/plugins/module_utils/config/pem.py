@@ -72,10 +72,15 @@ def check_key(value: str, option: str) -> None:
             "with a -----BEGIN PRIVATE KEY----- (or RSA/EC PRIVATE KEY) block"
         )
     kind, body = blocks[0]
-    if kind not in _KEY_TYPES or "ENCRYPTED" in body:
+    if kind == "ENCRYPTED PRIVATE KEY" or "ENCRYPTED" in body:
         raise InvalidOption(
             f"{option}: {_source(value)} is an encrypted key, which containerd cannot read; "
             "give the key unencrypted"
+        )
+    if kind not in _KEY_TYPES:
+        raise InvalidOption(
+            f"{option}: {_source(value)} holds a {kind}; allowed: PRIVATE KEY, RSA PRIVATE KEY "
+            "or EC PRIVATE KEY"
         )
     try:
         der = base64.b64decode("".join(body.split()), validate=True)
