@@ -99,7 +99,7 @@ def test_rmi_refuses_an_image_containers_use(containerd, containerd_namespace, b
 
     refused = ocirt(containerd, ns, "rmi", "example.test/free:1", "example.test/used:1")
     assert refused.returncode == 1
-    assert "image example.test/used:1 is used by containers rmi-user" in refused.stderr
+    assert "image example.test/used:1 is used by container rmi-user" in refused.stderr
     assert "--force" in refused.stderr and "Traceback" not in refused.stderr
     assert sorted(ctr_images(containerd, ns)) == ["example.test/free:1", "example.test/used:1"]
 
@@ -108,3 +108,16 @@ def test_rmi_refuses_an_image_containers_use(containerd, containerd_namespace, b
     assert ctr_images(containerd, ns) == {}
     listed = containerd.ctr("containers", "ls", "-q", namespace=ns).stdout.split()
     assert listed == ["rmi-user"]
+
+
+def test_rmi_of_a_missing_name_is_not_found_even_if_a_container_names_it(
+    containerd, containerd_namespace, busybox, tmp_path
+):
+    ns = containerd_namespace
+    archive = write_oci_archive(busybox, tmp_path / "bb.tar", ref_name="example.test/gone:1")
+    assert ocirt(containerd, ns, "image", "import", str(archive)).returncode == 0
+    containerd.ctr("containers", "create", "example.test/gone:1", "orphan", "true", namespace=ns)
+    assert ocirt(containerd, ns, "rmi", "-f", "example.test/gone:1").returncode == 0
+    again = ocirt(containerd, ns, "rmi", "example.test/gone:1")
+    assert again.returncode == 1
+    assert "no such image: example.test/gone:1" in again.stderr

@@ -43,14 +43,17 @@ def containers_using(conn: Connection, name: str) -> List[str]:
 
 
 def check_removable(conn: Connection, names: Sequence[str], force: bool = False) -> None:
-    """Refuse, naming them, if containers use any of ``names``, unless ``force``."""
+    """Refuse, naming them, if containers use any of ``names`` that exist, unless ``force``
+    (a name without a record is reported as not found, not as in use)."""
     if force:
         return
-    used = [(name, containers_using(conn, name)) for name in names]
+    present = [name for name in names if get_image(conn, name) is not None]
+    used = [(name, containers_using(conn, name)) for name in present]
     used = [(name, ids) for name, ids in used if ids]
     if used:
         what = "; ".join(
-            f"image {name} is used by containers {', '.join(ids)}" for name, ids in used
+            f"image {name} is used by container{'s' if len(ids) > 1 else ''} {', '.join(ids)}"
+            for name, ids in used
         )
         raise ImageInUse(
             f"{what} (namespace {conn.namespace}): remove those containers first, or force the "
