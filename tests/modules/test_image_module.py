@@ -228,15 +228,14 @@ def test_image_used_by_a_container_is_not_removed_unless_forced(
     ns = containerd_namespace
     name = "example.test/inuse/app:1"
     image = unique_image("inuse")
-    archive = str(write_oci_archive(image, tmp_path / "app.tar", ref_name=name))
-    assert run_module("ocirt.containerd.image", **args(containerd, ns, name, archive_path=archive))[
-        "changed"
-    ]
+    archive = write_oci_archive(image, tmp_path / "app.tar", ref_name=name)
+    containerd.ctr("images", "import", str(archive), namespace=ns)
     for cid in ("user-b", "user-a"):
         containerd.ctr("containers", "create", name, cid, "true", namespace=ns)
     gone = args(containerd, ns, name, state="absent")
-    (predicted,) = run_playbook(_tasks(gone), check=True)
-    refused, forced = run_playbook(_tasks(gone, {**gone, "force": True}))
+    tasks = _tasks(gone, gone, {**gone, "force": True})
+    tasks[0]["check_mode"] = True
+    predicted, refused, forced = run_playbook(tasks)
     for result in (predicted, refused):
         assert result["failed"] is True
         assert f"image {name} is used by containers user-a, user-b" in result["msg"]
