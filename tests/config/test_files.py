@@ -24,9 +24,25 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.registr
     apply_hosts,
     plan_hosts,
 )
+from harness.tls import CertificateAuthority
 
-PEM = "-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n"
-KEY = "-----BEGIN PRIVATE KEY-----\nMIIEkey\n-----END PRIVATE KEY-----\n"
+
+class Pki:
+    """Real certificates: hosts.toml input is parsed as PEM before anything is written."""
+
+    def __init__(self, directory):
+        ca = CertificateAuthority(directory)
+        pair = ca.issue("client", client=True)
+        self.ca_path = str(ca.cert_path)
+        self.ca = ca.cert_path.read_text()
+        self.cert = pair.cert_path.read_text()
+        self.key = pair.key_path.read_text()
+        self.other_key = ca.issue("other", client=True).key_path.read_text()
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory):
+    return Pki(tmp_path_factory.mktemp("pki"))
 
 
 def test_atomic_write_mode_owner_and_backup(tmp_path):
@@ -57,23 +73,23 @@ def test_atomic_write_failure_leaves_target_and_no_temp(tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == ["config.toml"]
 
 
-def full_config() -> HostsConfig:
+def full_config(pki: Pki) -> HostsConfig:
     return HostsConfig(
         host="registry.test:5000",
         server="https://registry.test:5000",
-        endpoint=Endpoint(capabilities=["pull", "resolve", "push"], ca=PEM,
+        endpoint=Endpoint(capabilities=["pull", "resolve", "push"], ca=pki.ca,
                           header={"Authorization": "Bearer s3cret"}),
         mirrors=[
             Mirror(url="https://mirror-a.test", capabilities=["pull", "resolve"],
-                   ca="/etc/ssl/a.pem", client_cert=PEM, client_key=KEY, skip_verify=False),
+                   ca=pki.ca_path, client_cert=pki.cert, client_key=pki.key, skip_verify=False),
             Mirror(url="http://mirror-b.test:8080/v2/proxy", capabilities=["pull"],
                    override_path=True, header={"X-Token": ["t1", "t2"]}),
         ],
     )
 
 
-def test_render_matches_containerd_format(tmp_path):
-    files = {f.name: f for f in render(full_config(), str(tmp_path))}
+def test_render_matches_containerd_format(tmp_path, pki):
+    files = {f.name: f for f in render(full_config(pki), str(tmp_path))}
     assert list(files)[-1] == "hosts.toml"
     hosts = files["hosts.toml"]
     assert hosts.mode == 0o600  # it carries headers
@@ -87,7 +103,7 @@ def test_render_matches_containerd_format(tmp_path):
         "host": {
             "https://mirror-a.test": {
                 "capabilities": ["pull", "resolve"],
-                "ca": "/etc/ssl/a.pem",
+                "ca": pki.ca_path,
                 "client": [[f"{d}/mirror1-client.cert", f"{d}/mirror1-client.key"]],
                 "skip_verify": False,
             },
@@ -101,12 +117,12 @@ def test_render_matches_containerd_format(tmp_path):
     # mirrors stay in the declared order in the file (containerd tries them in file order)
     text = hosts.data.decode()
     assert text.index("mirror-a.test") < text.index("mirror-b.test")
-    assert files["ca.crt"].data.decode() == PEM and files["ca.crt"].mode == 0o644
+    assert files["ca.crt"].data.decode() == pki.ca and files["ca.crt"].mode == 0o644
     assert files["mirror1-client.key"].mode == 0o600
 
 
-def test_secrets_are_masked(tmp_path):
-    text = render(full_config(), str(tmp_path))[-1].data.decode()
+def test_secrets_are_masked(tmp_path, pki):
+    text = render(full_config(pki), str(tmp_path))[-1].data.decode()
     masked = mask_secrets(text)
     assert "s3cret" not in masked and "t1" not in masked
     data = tomlkit.loads(masked).unwrap()
@@ -128,8 +144,8 @@ def test_invalid_hosts_input(tmp_path, bad, message):
         render(bad, str(tmp_path))
 
 
-def test_plan_apply_idempotent_then_absent(tmp_path):
-    desired = DesiredHosts(full_config(), str(tmp_path))
+def test_plan_apply_idempotent_then_absent(tmp_path, pki):
+    desired = DesiredHosts(full_config(pki), str(tmp_path))
     plan = plan_hosts(desired)
     assert plan.changed
     apply_hosts(plan)
@@ -140,12 +156,59 @@ def test_plan_apply_idempotent_then_absent(tmp_path):
     again = plan_hosts(desired)
     assert not again.changed and again.plan.actions == []
     # switching the CA to a path removes the file written for the PEM content
-    desired.config.endpoint.ca = "/etc/ssl/ca.pem"
+    desired.config.endpoint.ca = pki.ca_path
     apply_hosts(plan_hosts(desired))
     assert "ca.crt" not in os.listdir(d)
-    gone = plan_hosts(DesiredHosts(full_config(), str(tmp_path), "absent"))
+    gone = plan_hosts(DesiredHosts(full_config(pki), str(tmp_path), "absent"))
     assert gone.changed and "s3cret" not in str(gone.diff())
     apply_hosts(gone)
     assert not d.exists()
-    assert not plan_hosts(DesiredHosts(full_config(), str(tmp_path), "absent")).changed
+    assert not plan_hosts(DesiredHosts(full_config(pki), str(tmp_path), "absent")).changed
     assert snapshot  # (the files existed before)
+
+
+NOT_PEM = "-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n"
+ENCRYPTED = (
+    "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIBvTBXBgkq\n-----END ENCRYPTED PRIVATE KEY-----\n"
+)
+
+
+@pytest.mark.parametrize("endpoint,message", [
+    (lambda p, d: Endpoint(ca="/nonexistent/ca.pem"), r"^ca: /nonexistent/ca\.pem does not exist"),
+    (lambda p, d: Endpoint(ca=str(d)), r"^ca: .* is not a file"),
+    (lambda p, d: Endpoint(ca=NOT_PEM), r"^ca: the content given is not a PEM certificate"),
+    (lambda p, d: Endpoint(ca=p.key), r"^ca: the content given is not a PEM certificate"),
+    (lambda p, d: Endpoint(client_cert=NOT_PEM, client_key=p.key),
+     r"^client_cert: the content given is not a PEM certificate"),
+    (lambda p, d: Endpoint(client_cert=p.cert, client_key=p.cert),
+     r"^client_key: the content given is not a PEM private key"),
+    (lambda p, d: Endpoint(client_cert=p.cert, client_key=ENCRYPTED),
+     r"^client_key: the content given is an encrypted key, which containerd cannot read"),
+    (lambda p, d: Endpoint(client_cert=p.cert, client_key=p.other_key),
+     r"^client_key: does not belong to client_cert"),
+    (lambda p, d: Mirror(url="https://m.test", ca="/nonexistent/m.pem"),
+     r"^mirrors\[1\]\.ca: /nonexistent/m\.pem does not exist"),
+])
+def test_certificates_are_checked_before_writing(tmp_path, pki, endpoint, message):
+    """Issue 16, defect 6: a CA path that does not exist or content that is not PEM was
+    written, to fail only at pull time. Now the plan refuses it and nothing is written."""
+    ep = endpoint(pki, tmp_path)
+    config = (HostsConfig(host="r.test", mirrors=[ep]) if isinstance(ep, Mirror)
+              else HostsConfig(host="r.test", endpoint=ep))
+    target = tmp_path / "certs.d"
+    with pytest.raises(InvalidOption, match=message) as caught:
+        plan_hosts(DesiredHosts(config, str(target)))
+    assert pki.key not in str(caught.value)
+    assert not target.exists()
+
+
+def test_valid_certificates_by_path_are_accepted(tmp_path, pki):
+    key = tmp_path / "client.key"
+    key.write_text(pki.key)
+    cert = tmp_path / "client.pem"
+    cert.write_text(pki.cert)
+    config = HostsConfig(host="r.test", endpoint=Endpoint(
+        ca=pki.ca_path, client_cert=str(cert), client_key=str(key)))
+    plan = plan_hosts(DesiredHosts(config, str(tmp_path / "certs.d")))
+    apply_hosts(plan)
+    assert os.listdir(tmp_path / "certs.d" / "r.test") == ["hosts.toml"]

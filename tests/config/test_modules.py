@@ -122,3 +122,26 @@ def test_registry_module_masks_headers_and_is_idempotent(tmp_path):
     absent = run_module("ocirt.containerd.registry", config_path=str(tmp_path),
                         host="registry.test:5000", state="absent")
     assert absent["changed"] is True and not hosts.parent.exists()
+
+
+def test_registry_module_refuses_missing_or_non_pem_certificates(tmp_path):
+    """Issue 16, defect 6: checked when writing (and in check mode), naming the option."""
+    base = {"config_path": str(tmp_path / "certs.d"), "host": "registry.test:5000"}
+    not_pem = "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----"
+    tasks = [
+        {"name": "missing ca", "ocirt.containerd.registry": {**base, "ca": "/nonexistent/ca.pem"},
+         "ignore_errors": True},
+        {"name": "content", "ocirt.containerd.registry": {**base, "ca": not_pem},
+         "ignore_errors": True, "check_mode": True},
+        {"name": "mirror", "ocirt.containerd.registry": {
+            **base, "mirrors": [{"url": "https://m.test", "client_cert": "/nonexistent/c.pem"}]},
+         "ignore_errors": True},
+    ]
+    missing, content, mirror = run_playbook(tasks)
+    assert missing["failed"] is True
+    assert missing["msg"].startswith("ca: /nonexistent/ca.pem does not exist")
+    assert content["failed"] is True
+    assert content["msg"].startswith("ca: the content given is not a PEM certificate")
+    assert mirror["failed"] is True
+    assert mirror["msg"].startswith("mirrors[1].client_cert: /nonexistent/c.pem does not exist")
+    assert not (tmp_path / "certs.d").exists()

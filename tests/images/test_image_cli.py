@@ -84,3 +84,40 @@ def test_image_commands(containerd, containerd_namespace, busybox, tmp_path):
     refused = ocirt(containerd, ns, "image", "import", str(hostile))
     assert refused.returncode == 1 and refused.stderr.startswith("ocirt: ")
     assert "Traceback" not in refused.stderr
+
+
+def test_rmi_refuses_an_image_containers_use(containerd, containerd_namespace, busybox, tmp_path):
+    """Issue 16, defect 7: `ocirt rmi` removed an image containers use, silently. Now it
+    refuses naming them and removes nothing (not even the other names given) unless -f."""
+    ns = containerd_namespace
+    archive = write_oci_archive(busybox, tmp_path / "bb.tar", ref_name="example.test/used:1")
+    assert ocirt(containerd, ns, "image", "import", str(archive)).returncode == 0
+    assert (
+        ocirt(containerd, ns, "tag", "example.test/used:1", "example.test/free:1").returncode == 0
+    )
+    containerd.ctr("containers", "create", "example.test/used:1", "rmi-user", "true", namespace=ns)
+
+    refused = ocirt(containerd, ns, "rmi", "example.test/free:1", "example.test/used:1")
+    assert refused.returncode == 1
+    assert "image example.test/used:1 is used by container rmi-user" in refused.stderr
+    assert "--force" in refused.stderr and "Traceback" not in refused.stderr
+    assert sorted(ctr_images(containerd, ns)) == ["example.test/free:1", "example.test/used:1"]
+
+    forced = ocirt(containerd, ns, "rmi", "-f", "example.test/free:1", "example.test/used:1")
+    assert forced.returncode == 0, forced.stderr
+    assert ctr_images(containerd, ns) == {}
+    listed = containerd.ctr("containers", "ls", "-q", namespace=ns).stdout.split()
+    assert listed == ["rmi-user"]
+
+
+def test_rmi_of_a_missing_name_is_not_found_even_if_a_container_names_it(
+    containerd, containerd_namespace, busybox, tmp_path
+):
+    ns = containerd_namespace
+    archive = write_oci_archive(busybox, tmp_path / "bb.tar", ref_name="example.test/gone:1")
+    assert ocirt(containerd, ns, "image", "import", str(archive)).returncode == 0
+    containerd.ctr("containers", "create", "example.test/gone:1", "orphan", "true", namespace=ns)
+    assert ocirt(containerd, ns, "rmi", "-f", "example.test/gone:1").returncode == 0
+    again = ocirt(containerd, ns, "rmi", "example.test/gone:1")
+    assert again.returncode == 1
+    assert "no such image: example.test/gone:1" in again.stderr

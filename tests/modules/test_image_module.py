@@ -1,6 +1,6 @@
 """ocirt.containerd.image through Ansible: pulls, exact check mode, tags, removal, errors."""
 
-from harness.ansible_runner import run_module
+from harness.ansible_runner import run_module, run_playbook
 from harness.images import push, unique_image
 
 
@@ -183,3 +183,64 @@ def test_archive_with_another_name_is_imported_under_the_asked_name(
     assert run_module("ocirt.containerd.image", **a)["changed"] is True
     assert "example.test/deploy/app:2" in ctr_images(containerd, ns)
     assert run_module("ocirt.containerd.image", **a)["changed"] is False
+
+
+def _tasks(*steps):
+    """Module tasks for one play; each may fail without stopping the others."""
+    return [
+        {"name": f"step {i}", "ocirt.containerd.image": a, "ignore_errors": True}
+        for i, a in enumerate(steps)
+    ]
+
+
+def test_archive_path_alone_means_source_archive(containerd, containerd_namespace, tmp_path):
+    """Issue 16, defect 5: archive_path without source used to be ignored (then a misleading
+    'cannot reach registry docker.io'); now it implies source=archive, and a contradictory
+    source=registry is refused naming both options."""
+    from harness.images import write_oci_archive
+
+    ns = containerd_namespace
+    name = "example.test/inferred/app:1"
+    image = unique_image("inferred")
+    archive = str(write_oci_archive(image, tmp_path / "app.tar", ref_name=name))
+    contradictory, inferred, again = run_playbook(
+        _tasks(
+            args(containerd, ns, name, source="registry", archive_path=archive),
+            args(containerd, ns, name, archive_path=archive),
+            args(containerd, ns, name, archive_path=archive),
+        )
+    )
+    assert contradictory["failed"] is True
+    for word in ("source=registry", "archive_path", "registry, archive"):
+        assert word in contradictory["msg"]
+    assert "cannot reach" not in contradictory["msg"]
+    assert inferred["changed"] is True and inferred["imported"][0]["digest"] == image.digest
+    assert again["changed"] is False
+    assert ctr_images(containerd, ns) == {name: image.digest}
+
+
+def test_image_used_by_a_container_is_not_removed_unless_forced(
+    containerd, containerd_namespace, tmp_path
+):
+    """Issue 16, defect 7: state=absent removed an image containers use, silently."""
+    from harness.images import write_oci_archive
+
+    ns = containerd_namespace
+    name = "example.test/inuse/app:1"
+    image = unique_image("inuse")
+    archive = write_oci_archive(image, tmp_path / "app.tar", ref_name=name)
+    containerd.ctr("images", "import", str(archive), namespace=ns)
+    for cid in ("user-b", "user-a"):
+        containerd.ctr("containers", "create", name, cid, "true", namespace=ns)
+    gone = args(containerd, ns, name, state="absent")
+    tasks = _tasks(gone, gone, {**gone, "force": True})
+    tasks[0]["check_mode"] = True
+    predicted, refused, forced = run_playbook(tasks)
+    for result in (predicted, refused):
+        assert result["failed"] is True
+        assert f"image {name} is used by containers user-a, user-b" in result["msg"]
+        assert "force" in result["msg"]
+    assert forced["changed"] is True
+    assert name not in ctr_images(containerd, ns)
+    listed = containerd.ctr("containers", "ls", "-q", namespace=ns).stdout.split()
+    assert sorted(listed) == ["user-a", "user-b"]  # forcing never touches the containers

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, Dict, List
+from typing import Any, Dict
 
 from ansible_collections.ocirt.containerd.plugins.module_utils.images.archive_export import (
     export_images,
@@ -17,7 +17,7 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.images.inspect im
     list_images,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.images.manage import (
-    remove_image,
+    remove_images,
     tag_image,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.registry.reference import (
@@ -64,6 +64,9 @@ def _ls_parser(parser: argparse.ArgumentParser) -> None:
 
 def _rm_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sync", action="store_true", help="wait for garbage collection")
+    parser.add_argument(
+        "-f", "--force", action="store_true", help="remove images even if containers use them"
+    )
     parser.add_argument("names", nargs="+", metavar="NAME")
     parser.set_defaults(run=run_rm)
 
@@ -135,11 +138,8 @@ def run_ls(args: argparse.Namespace, conn: Connection) -> int:
 
 
 def run_rm(args: argparse.Namespace, conn: Connection) -> int:
-    removed: List[str] = []
-    missing: List[str] = []
-    for text in args.names:
-        name = name_of(text)
-        (removed if remove_image(conn, name, sync=args.sync) else missing).append(name)
+    names = [name_of(text) for text in args.names]
+    removed, missing = remove_images(conn, names, sync=args.sync, force=args.force)
     if args.json:
         print_json({"removed": removed, "not_found": missing})
     else:

@@ -1,4 +1,5 @@
-"""How modules that pull reach registries (module_utils/images/pull.py RegistryAccess)."""
+"""Credentials of modules that pull (module_utils/registry_params.py); the hosts.toml
+directory, registry_config_path, is a shared connection option (doc_fragments/connection.py)."""
 
 
 class ModuleDocFragment:
@@ -16,9 +17,4 @@ options:
     description:
       - A docker C(config.json) with registry credentials.
     type: path
-  registry_config_path:
-    description:
-      - The directory of C(<host>/hosts.toml) files, as containerd's C(config_path).
-    type: path
-    default: /etc/containerd/certs.d
 """

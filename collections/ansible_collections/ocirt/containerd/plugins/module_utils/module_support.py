@@ -1,4 +1,4 @@
-"""What every ocirt Ansible module shares: connection options and error handling.
+"""What every ocirt Ansible module shares: the connection options and error handling.
 
 Modules stay thin: they build the desired state from their parameters, call a reconciler or
 report inside ``run_with_connection`` and return what it gives back.
@@ -11,10 +11,17 @@ from typing import Any, Callable, Dict
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
+from .registry.hosts import DEFAULT_CONFIG_PATH as DEFAULT_REGISTRY_CONFIG_PATH
 from .transport.connection import DEFAULT_ADDRESS, DEFAULT_TIMEOUT, GRPC_IMPORT_ERROR, Connection
 from .transport.errors import OcirtError
 
-# Mirrored in doc_fragments/connection.py; the sanity test checks they agree.
+DEFAULT_NAMESPACE = "default"  # containerd's (and ctr's) default namespace
+
+# The options every module of the action group (meta/runtime.yml) accepts, so that
+# module_defaults for group/ocirt.containerd.containerd can set them without "Unsupported
+# parameters" (as community.docker's docker_* modules share theirs). A module for which one
+# means nothing accepts and ignores it, and its notes say so. Mirrored in
+# doc_fragments/connection.py; the sanity test checks they agree.
 CONNECTION_ARGUMENT_SPEC: Dict[str, Dict[str, Any]] = {
     "address": {
         "type": "str",
@@ -22,14 +29,23 @@ CONNECTION_ARGUMENT_SPEC: Dict[str, Dict[str, Any]] = {
         "fallback": (env_fallback, ["CONTAINERD_ADDRESS"]),
     },
     "timeout": {"type": "float", "default": DEFAULT_TIMEOUT},
+    "namespace": {"type": "str", "default": DEFAULT_NAMESPACE},
+    # no default here: unset means /etc/containerd/certs.d for pulls and the registry module,
+    # but "leave it alone" for the config module, which writes it into config.toml
+    "registry_config_path": {"type": "path"},
 }
 
 
 def argument_spec(**options: Dict[str, Any]) -> Dict[str, Dict[str, Any]]:
-    """A module's own options plus the connection options."""
+    """A module's own options plus the shared connection options."""
     spec = dict(CONNECTION_ARGUMENT_SPEC)
     spec.update(options)
     return spec
+
+
+def registry_config_path(params: Dict[str, Any]) -> str:
+    """The hosts.toml directory the module's parameters name, else containerd's default."""
+    return params.get("registry_config_path") or DEFAULT_REGISTRY_CONFIG_PATH
 
 
 def jsonable(value: Any) -> Any:

@@ -31,6 +31,7 @@ description:
 author:
   - ocirt maintainers (@ocirt)
 extends_documentation_fragment:
+  - ocirt.containerd.connection
   - ocirt.containerd.attributes
   - ocirt.containerd.attributes.ACTIONGROUP
   - ocirt.containerd.attributes.STATE_MODULE
@@ -150,6 +151,10 @@ notes:
     start from (a Kubernetes node, a plain host) for each schema.
   - O(settings) values are written as given; the installed containerd is the judge of
     their validity.
+  - O(address), O(timeout) and O(namespace) are accepted, for C(module_defaults) of the action
+    group, and ignored, as this module edits a file and never calls containerd.
+    O(registry_config_path) is used; set for the group, one value makes containerd read the
+    hosts files where M(ocirt.containerd.registry) writes them and where pulls look.
 """
 
 EXAMPLES = r"""
@@ -225,6 +230,7 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.config.document i
 from ansible_collections.ocirt.containerd.plugins.module_utils.config.placement import (
     TYPED_OPTIONS,
 )
+from ansible_collections.ocirt.containerd.plugins.module_utils.module_support import argument_spec
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.config import (
     DesiredConfig,
     apply_config,
@@ -261,7 +267,7 @@ TYPED_SPEC = {
 
 def main() -> None:
     module = AnsibleModule(
-        argument_spec=dict(
+        argument_spec=argument_spec(
             path={"type": "path", "default": "/etc/containerd/config.toml"},
             settings={"type": "dict", "default": {}},
             config_version={"type": "int", "choices": [2, 3]},

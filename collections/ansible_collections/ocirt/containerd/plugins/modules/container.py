@@ -22,6 +22,7 @@ author:
   - ocirt maintainers (@ocirt)
 extends_documentation_fragment:
   - ocirt.containerd.connection
+  - ocirt.containerd.connection.GRPC
   - ocirt.containerd.registry_access
   - ocirt.containerd.container_options
   - ocirt.containerd.attributes
@@ -42,11 +43,6 @@ options:
     type: str
     choices: [started, present, stopped, absent]
     default: started
-  namespace:
-    description:
-      - The containerd namespace.
-    type: str
-    default: default
   recreate:
     description:
       - Recreate the container even if nothing differs.
@@ -142,7 +138,6 @@ def main() -> None:
                 "choices": ["started", "present", "stopped", "absent"],
                 "default": "started",
             },
-            namespace={"type": "str", "default": "default"},
             recreate={"type": "bool", "default": False},
             restart={"type": "bool", "default": False},
             adopt={"type": "bool", "default": False},

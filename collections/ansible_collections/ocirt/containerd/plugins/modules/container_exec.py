@@ -17,6 +17,7 @@ author:
   - ocirt maintainers (@ocirt)
 extends_documentation_fragment:
   - ocirt.containerd.connection
+  - ocirt.containerd.connection.GRPC
   - ocirt.containerd.attributes
   - ocirt.containerd.attributes.ACTIONGROUP
 attributes:
@@ -32,11 +33,6 @@ options:
       - The container to run the command in; it must be running.
     type: str
     required: true
-  namespace:
-    description:
-      - The containerd namespace.
-    type: str
-    default: default
   command:
     description:
       - The command and its arguments.
@@ -65,6 +61,9 @@ options:
       - Remove trailing newlines from stdout and stderr.
     type: bool
     default: true
+notes:
+  - O(registry_config_path) is accepted, for C(module_defaults) of the action group, and
+    ignored, as this module never pulls.
 """
 
 EXAMPLES = r"""
@@ -114,7 +113,6 @@ def main() -> None:
     module = AnsibleModule(
         argument_spec=argument_spec(
             name={"type": "str", "required": True},
-            namespace={"type": "str", "default": "default"},
             command={"type": "list", "elements": "str", "required": True},
             env={"type": "dict"},
             user={"type": "str"},

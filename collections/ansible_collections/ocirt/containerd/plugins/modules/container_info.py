@@ -19,6 +19,7 @@ author:
   - ocirt maintainers (@ocirt)
 extends_documentation_fragment:
   - ocirt.containerd.connection
+  - ocirt.containerd.connection.GRPC
   - ocirt.containerd.attributes
   - ocirt.containerd.attributes.INFO_MODULE
   - ocirt.containerd.attributes.ACTIONGROUP
@@ -28,11 +29,6 @@ options:
       - Containers to inspect. Names that do not exist are left out of the result.
     type: list
     elements: str
-  namespace:
-    description:
-      - The containerd namespace.
-    type: str
-    default: default
   stats:
     description:
       - Add C(stats) (from containerd's task metrics, cgroup v1 or v2) to running containers.
@@ -43,6 +39,9 @@ options:
       - Add the last N lines of each container's log as C(log_tail) (containers ocirt created).
     type: int
     default: 0
+notes:
+  - O(registry_config_path) is accepted, for C(module_defaults) of the action group, and
+    ignored, as this module never pulls.
 """
 
 EXAMPLES = r"""
@@ -139,7 +138,6 @@ def main() -> None:
     module = AnsibleModule(
         argument_spec=argument_spec(
             name={"type": "list", "elements": "str"},
-            namespace={"type": "str", "default": "default"},
             stats={"type": "bool", "default": False},
             log_lines={"type": "int", "default": 0},
         ),

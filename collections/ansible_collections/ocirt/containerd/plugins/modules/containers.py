@@ -19,6 +19,7 @@ author:
   - ocirt maintainers (@ocirt)
 extends_documentation_fragment:
   - ocirt.containerd.connection
+  - ocirt.containerd.connection.GRPC
   - ocirt.containerd.registry_access
   - ocirt.containerd.attributes
   - ocirt.containerd.attributes.ACTIONGROUP
@@ -33,11 +34,6 @@ options:
     type: list
     elements: dict
     required: true
-  namespace:
-    description:
-      - The containerd namespace.
-    type: str
-    default: default
   group:
     description:
       - A name for this set; every container gets the label C(io.ocirt/group=<group>).
@@ -118,7 +114,6 @@ def main() -> None:
     module = AnsibleModule(
         argument_spec=argument_spec(
             containers={"type": "list", "elements": "dict", "required": True},
-            namespace={"type": "str", "default": "default"},
             group={"type": "str", "default": "default"},
             purge={"type": "bool", "default": False},
             **PULL_OPTION,

@@ -21,6 +21,7 @@ author:
   - ocirt maintainers (@ocirt)
 extends_documentation_fragment:
   - ocirt.containerd.connection
+  - ocirt.containerd.connection.GRPC
   - ocirt.containerd.registry_access
   - ocirt.containerd.attributes
   - ocirt.containerd.attributes.ACTIONGROUP
@@ -45,15 +46,17 @@ options:
     description:
       - V(present) makes sure the image is there, complete for the platform and unpacked.
       - V(absent) removes the image record; containerd collects content no other image uses.
+        An image that containers use is only removed with O(force=true).
     type: str
     choices: [present, absent]
     default: present
   source:
     description:
       - Where a missing image comes from.
+      - Defaults to V(archive) when O(archive_path) is given, else V(registry).
+      - V(registry) together with O(archive_path) is refused, as they contradict each other.
     type: str
     choices: [registry, archive]
-    default: registry
   pull:
     description:
       - With O(source=registry), when to pull.
@@ -65,8 +68,9 @@ options:
     default: missing
   archive_path:
     description:
-      - With O(source=archive), a tar archive on the managed node in OCI image layout or
-        C(docker save) format (plain or gzip-compressed).
+      - A tar archive on the managed node in OCI image layout or C(docker save) format
+        (plain or gzip-compressed), imported with O(source=archive) (implied when
+        O(source) is not set).
       - The image named O(name) is taken from it; an archive holding one image is imported
         under O(name) whatever it is called inside.
     type: path
@@ -82,14 +86,12 @@ options:
     elements: str
     default: []
     aliases: [tag]
-  namespace:
-    description:
-      - The containerd namespace. Kubernetes uses C(k8s.io).
-    type: str
-    default: default
   force:
     description:
-      - Pull or import even when the image is already as asked.
+      - With O(state=present), pull or import even when the image is already as asked.
+      - With O(state=absent), remove the image even when containers use it (otherwise that
+        fails naming the containers, in check mode too). The containers are left as they
+        are, but cannot be recreated from the image.
     type: bool
     default: false
   unpack:
@@ -125,7 +127,6 @@ EXAMPLES = r"""
 - name: Air-gapped import of a docker save archive, also tagged as app:current
   ocirt.containerd.image:
     name: registry.example:5000/team/app:1.4
-    source: archive
     archive_path: /srv/images/app-1.4.tar
     tags: [registry.example:5000/team/app:current]
 
@@ -133,6 +134,20 @@ EXAMPLES = r"""
   ocirt.containerd.image:
     name: busybox
     state: absent
+
+- name: Options shared by every module of the collection, set once for a block
+  module_defaults:
+    group/ocirt.containerd.containerd:
+      namespace: k8s.io
+      registry_config_path: /etc/containerd/certs.d
+  block:
+    - name: The sandbox image, where the CRI looks for it
+      ocirt.containerd.image:
+        name: registry.k8s.io/pause:3.9
+    - name: Its hosts.toml is written into the same registry_config_path
+      ocirt.containerd.registry:
+        host: registry.k8s.io
+        server: https://registry.k8s.io
 """
 
 RETURN = r"""
@@ -189,12 +204,11 @@ def main() -> None:
         argument_spec=argument_spec(
             name={"type": "str", "required": True},
             state={"type": "str", "choices": ["present", "absent"], "default": "present"},
-            source={"type": "str", "choices": ["registry", "archive"], "default": "registry"},
+            source={"type": "str", "choices": ["registry", "archive"]},
             pull={"type": "str", "choices": ["missing", "always", "never"], "default": "missing"},
             archive_path={"type": "path"},
             platform={"type": "str"},
             tags={"type": "list", "elements": "str", "default": [], "aliases": ["tag"]},
-            namespace={"type": "str", "default": "default"},
             **REGISTRY_ACCESS_OPTIONS,
             force={"type": "bool", "default": False},
             unpack={"type": "bool", "default": True},

@@ -19,6 +19,7 @@ author:
   - ocirt maintainers (@ocirt)
 extends_documentation_fragment:
   - ocirt.containerd.connection
+  - ocirt.containerd.connection.GRPC
   - ocirt.containerd.attributes
   - ocirt.containerd.attributes.INFO_MODULE
   - ocirt.containerd.attributes.ACTIONGROUP
@@ -39,11 +40,6 @@ options:
     type: list
     elements: str
     default: []
-  namespace:
-    description:
-      - The containerd namespace; Kubernetes images live in C(k8s.io).
-    type: str
-    default: default
   snapshotter:
     description:
       - The snapshotter whose unpacked layers are looked at for RV(images[].unpacked).
@@ -54,6 +50,9 @@ options:
       - Which platform of a multi-platform image to describe, as C(os/arch[/variant]).
       - Defaults to the managed node's platform (or the first platform present).
     type: str
+notes:
+  - O(registry_config_path) is accepted, for C(module_defaults) of the action group, and
+    ignored, as this module reads the local image store only.
 """
 
 EXAMPLES = r"""
@@ -163,7 +162,6 @@ def main() -> None:
         argument_spec=argument_spec(
             name={"type": "list", "elements": "str"},
             filters={"type": "list", "elements": "str", "default": []},
-            namespace={"type": "str", "default": "default"},
             snapshotter={"type": "str", "default": "overlayfs"},
             platform={"type": "str"},
         ),

@@ -17,10 +17,14 @@ author:
   - ocirt maintainers (@ocirt)
 extends_documentation_fragment:
   - ocirt.containerd.connection
+  - ocirt.containerd.connection.GRPC
   - ocirt.containerd.attributes
   - ocirt.containerd.attributes.INFO_MODULE
   - ocirt.containerd.attributes.ACTIONGROUP
 options: {}
+notes:
+  - O(namespace) and O(registry_config_path) are accepted, for C(module_defaults) of the action
+    group, and ignored, as this module reports every namespace.
 """
 
 EXAMPLES = r"""

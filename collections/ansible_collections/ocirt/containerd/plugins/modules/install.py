@@ -32,6 +32,7 @@ description:
 author:
   - ocirt maintainers (@ocirt)
 extends_documentation_fragment:
+  - ocirt.containerd.connection
   - ocirt.containerd.attributes
   - ocirt.containerd.attributes.ACTIONGROUP
   - ocirt.containerd.attributes.STATE_MODULE
@@ -116,6 +117,9 @@ options:
     default: 60
 notes:
   - Archive URLs with C(user:password@) are shown without the credentials.
+  - O(address), O(timeout), O(namespace) and O(registry_config_path) are accepted, for
+    C(module_defaults) of the action group, and ignored, as installing does not talk to
+    containerd.
 """
 
 EXAMPLES = r"""
@@ -187,6 +191,7 @@ cache_updated:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.ocirt.containerd.plugins.module_utils.install.components import NAMES
+from ansible_collections.ocirt.containerd.plugins.module_utils.module_support import argument_spec
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.install import (
     DesiredInstall,
     apply_install,
@@ -209,7 +214,7 @@ ARCHIVE_SPEC = {
 
 def main() -> None:
     module = AnsibleModule(
-        argument_spec=dict(
+        argument_spec=argument_spec(
             method={"type": "str", "choices": ["package", "archive"], "default": "package"},
             packages={"type": "list", "elements": "str"},
             package_versions={"type": "dict", "default": {}},

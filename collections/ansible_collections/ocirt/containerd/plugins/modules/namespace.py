@@ -16,6 +16,7 @@ author:
   - ocirt maintainers (@ocirt)
 extends_documentation_fragment:
   - ocirt.containerd.connection
+  - ocirt.containerd.connection.GRPC
   - ocirt.containerd.attributes
   - ocirt.containerd.attributes.ACTIONGROUP
   - ocirt.containerd.attributes.STATE_MODULE
@@ -45,6 +46,9 @@ options:
       - Remove labels that are not listed in O(labels).
     type: bool
     default: false
+notes:
+  - O(namespace) and O(registry_config_path) are accepted, for C(module_defaults) of the action
+    group, and ignored, as the namespace managed is O(name).
 """
 
 EXAMPLES = r"""

@@ -11,15 +11,20 @@ version_added: 0.1.0
 description:
   - Writes C(<config_path>/<host>/hosts.toml) in containerd's format, which the CRI (and on
     containerd 2.x the transfer service) read on every pull, so no restart is needed.
-    O(config_path) must be the C(registry_config_path) of M(ocirt.containerd.config).
+    O(config_path) must be the O(ocirt.containerd.config#module:registry_config_path) of
+    M(ocirt.containerd.config).
   - Mirrors are tried in the order given, before the server.
   - Certificates and keys may be paths or PEM content; content is written beside
     hosts.toml (keys with mode C(0600)).
+  - Certificates and keys are checked before anything is written (in check mode too). A path
+    must be an existing file, certificates must parse as PEM, a key must be an unencrypted
+    PEM private key that belongs to its certificate. An error names the option.
   - Header values are secrets (authorization tokens), never logged; a hosts.toml with
     headers has mode C(0600) and diffs show the values masked.
 author:
   - ocirt maintainers (@ocirt)
 extends_documentation_fragment:
+  - ocirt.containerd.connection
   - ocirt.containerd.attributes
   - ocirt.containerd.attributes.ACTIONGROUP
   - ocirt.containerd.attributes.STATE_MODULE
@@ -28,9 +33,11 @@ requirements:
   - tomlkit (Debian package python3-tomlkit)
 options:
   config_path:
-    description: The registry hosts directory.
+    description:
+      - The registry hosts directory.
+      - Defaults to O(registry_config_path), so C(module_defaults) for the action group can set
+        it for this module and the pulls of the others at once; else C(/etc/containerd/certs.d).
     type: path
-    default: /etc/containerd/certs.d
   host:
     description:
       - Registry host (with C(:port) if not the default), such as C(registry.test:5000), or
@@ -102,6 +109,9 @@ options:
       override_path:
         description: The mirror URL holds the full API path.
         type: bool
+notes:
+  - O(address), O(timeout) and O(namespace) are accepted, for C(module_defaults) of the action
+    group, and ignored, as this module writes files and never calls containerd.
 """
 
 EXAMPLES = r"""
@@ -151,6 +161,10 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.config.registry_h
     HostsConfig,
     Mirror,
 )
+from ansible_collections.ocirt.containerd.plugins.module_utils.module_support import (
+    argument_spec,
+    registry_config_path,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.registry import (
     DesiredHosts,
     apply_hosts,
@@ -181,8 +195,8 @@ def main() -> None:
     mirror_spec["capabilities"] = dict(ENDPOINT_SPEC["capabilities"], default=["pull", "resolve"])
     mirror_spec["url"] = {"type": "str", "required": True}
     module = AnsibleModule(
-        argument_spec=dict(
-            config_path={"type": "path", "default": "/etc/containerd/certs.d"},
+        argument_spec=argument_spec(
+            config_path={"type": "path"},
             host={"type": "str", "required": True},
             state={"type": "str", "choices": ["present", "absent"], "default": "present"},
             server={"type": "str"},
@@ -214,7 +228,8 @@ def main() -> None:
         mirrors=[endpoint(Mirror, m, url=m["url"]) for m in p["mirrors"]],
     )
     try:
-        plan = plan_hosts(DesiredHosts(config, p["config_path"], p["state"]))
+        directory = p["config_path"] or registry_config_path(p)
+        plan = plan_hosts(DesiredHosts(config, directory, p["state"]))
         if not module.check_mode:
             apply_hosts(plan)
     except OcirtError as exc:

@@ -32,6 +32,7 @@ author:
   - ocirt maintainers (@ocirt)
 extends_documentation_fragment:
   - ocirt.containerd.connection
+  - ocirt.containerd.connection.GRPC
   - ocirt.containerd.attributes
   - ocirt.containerd.attributes.ACTIONGROUP
 attributes:
@@ -115,6 +116,8 @@ options:
 notes:
   - O(address) is passed to containerd as C(--address) only when it is not the default;
     otherwise the configuration file decides the socket.
+  - O(timeout), O(namespace) and O(registry_config_path) are accepted, for C(module_defaults)
+    of the action group, and ignored, as waits are set by O(wait_timeout) and O(stop_timeout).
 """
 
 EXAMPLES = r"""

@@ -6,7 +6,8 @@ order before the server. ``_default`` is the fallback for hosts without a direct
 same format is read by the pull side of this library (module_utils/registry).
 
 Certificates and keys may be given as paths or as PEM content; content is written to files
-beside hosts.toml (keys mode 0600) and referenced by path. Header values are secrets
+beside hosts.toml (keys mode 0600) and referenced by path; either is parsed first
+(config/pem.py), so a bad one is refused before anything is written. Header values are secrets
 (authorization tokens): a hosts.toml with headers is mode 0600 and diffs show them masked.
 """
 
@@ -19,6 +20,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 
 from .document import load, tomlkit
 from .errors import ConfigParseError, InvalidOption
+from .pem import check_certificates, check_pair, is_pem
 
 HOSTS_FILE = "hosts.toml"
 DEFAULT_HOST = "_default"
@@ -37,10 +39,6 @@ OWNED_RE = re.compile(
 )
 
 HeaderValue = Union[str, List[str]]
-
-
-def is_pem(value: str) -> bool:
-    return value.lstrip().startswith("-----BEGIN ")
 
 
 @dataclass
@@ -77,6 +75,10 @@ class Endpoint:
                 )
         if self.client_key is not None and self.client_cert is None:
             raise InvalidOption(f"{where}client_key needs client_cert")
+        if self.ca is not None:
+            check_certificates(self.ca, f"{where}ca")
+        if self.client_cert is not None:
+            check_pair(self.client_cert, self.client_key, where)
         for name, value in self.header.items():
             ok = isinstance(value, str) or (
                 isinstance(value, list) and value and all(isinstance(v, str) for v in value)

@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from ..api import images
 from ..images.ingest import Progress
 from ..images.local_state import local_state
+from ..images.manage import check_removable, remove_image
 from ..images.platforms import format_platform
 from ..images.platforms import parse as parse_platform
 from ..images.pull import RegistryAccess, pull_image, resolve_remote
@@ -29,7 +30,7 @@ PULL_POLICIES = ("missing", "always", "never")
 class DesiredImage:
     name: str
     state: str = "present"
-    source: str = "registry"
+    source: Optional[str] = None  # None: archive if archive_path is given, else registry
     pull: str = "missing"
     archive_path: Optional[str] = None
     platform: Optional[str] = None
@@ -40,6 +41,7 @@ class DesiredImage:
     access: RegistryAccess = field(default_factory=RegistryAccess)
 
     def validate(self) -> None:
+        self.source = self._source()
         for option, value, allowed in (
             ("state", self.state, STATES),
             ("source", self.source, SOURCES),
@@ -52,6 +54,19 @@ class DesiredImage:
         if self.source == "archive" and self.state == "present" and not self.archive_path:
             raise InvalidInput("source=archive needs archive_path")
         self.wanted_platform = parse_platform(self.platform)
+
+    def _source(self) -> str:
+        """An archive_path says where the image comes from; a source that contradicts it is
+        refused rather than one of the two silently ignored."""
+        if self.source is None:
+            return "archive" if self.archive_path else "registry"
+        if self.source == "registry" and self.archive_path:
+            raise InvalidInput(
+                f"source=registry and archive_path={self.archive_path} contradict each other: "
+                "archive_path is read only with source=archive (allowed source values: "
+                f"{', '.join(SOURCES)}; leave source unset to take it from archive_path)"
+            )
+        return self.source
 
 
 def _summary(name: str, target: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
@@ -68,6 +83,7 @@ def plan_image(conn: Connection, desired: DesiredImage) -> Plan:
     if desired.state == "absent":
         if record is None:
             return Plan([])
+        check_removable(conn, [desired.name], desired.force)
         return Plan([Action("remove", desired.name, "image is present")], before=before)
 
     state = (
@@ -196,7 +212,7 @@ def apply_image(
     done: Dict[str, Any] = {}
     for action in plan.actions:
         if action.kind == "remove":
-            images.delete_image(conn, desired.name, sync=desired.wait_for_gc)
+            remove_image(conn, desired.name, sync=desired.wait_for_gc, force=desired.force)
         elif action.kind == "pull":
             done["pull"] = pull_image(
                 conn,

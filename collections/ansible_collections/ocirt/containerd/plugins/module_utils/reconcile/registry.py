@@ -24,9 +24,9 @@ from ..config.registry_hosts import (
     referenced_files,
     render,
 )
+from ..registry.hosts import DEFAULT_CONFIG_PATH
 from .plan import Action, Plan
 
-DEFAULT_CONFIG_PATH = "/etc/containerd/certs.d"
 STATES = ("present", "absent")
 
 

@@ -38,7 +38,12 @@ class AuthenticationFailed(RegistryError):
 
 
 class ImageNotFound(NotFound):
-    pass
+    """The reference is not there; ``endpoint`` is the URL that said so (after any fallback
+    from https to http, so an error names the scheme really used)."""
+
+    def __init__(self, message: str, endpoint: str = "") -> None:
+        super().__init__(message)
+        self.endpoint = endpoint
 
 
 def _ssl_context(host: RegistryHost) -> ssl.SSLContext:
@@ -359,10 +364,10 @@ class RegistryClient:
         first_error: Optional[OcirtError] = None
         tried = []
         for host in self._hosts_with("resolve"):
-            tried.append(host.describe())
             try:
                 found = self._resolve_on(host)
-            except ImageNotFound:
+            except ImageNotFound as exc:
+                tried.append(exc.endpoint or host.describe())
                 continue
             except (RegistryError, InvalidInput) as exc:
                 if isinstance(exc, AuthenticationFailed) and host is self.hosts[-1]:
@@ -381,7 +386,7 @@ class RegistryClient:
         response, host = self.request(host, "HEAD", path, accept)
         response.read()
         if response.status == 404:
-            raise ImageNotFound(f"{self.reference} not found on {host.describe()}")
+            raise ImageNotFound(f"{self.reference} not found on {host.describe()}", host.describe())
         digest = response.headers.get("docker-content-digest") or self.reference.digest
         media = (response.headers.get("content-type") or "").split(";")[0].strip()
         size = response.headers.get("content-length")
@@ -397,7 +402,7 @@ class RegistryClient:
         response, host = self.request(host, "GET", path, accept)
         body = response.read()
         if response.status == 404:
-            raise ImageNotFound(f"{self.reference} not found on {host.describe()}")
+            raise ImageNotFound(f"{self.reference} not found on {host.describe()}", host.describe())
         if response.status != 200:
             raise RegistryError(
                 f"{host.describe()} answered {response.status} for {self.reference}"

@@ -39,6 +39,7 @@ except ImportError:  # managed nodes with older Python read it with tomlkit
             raise InvalidInput("reading hosts.toml needs Python 3.11+ or the tomlkit package")
 
 
+DEFAULT_CONFIG_PATH = "/etc/containerd/certs.d"  # containerd's documented config_path
 ALL_CAPABILITIES = ("pull", "resolve", "push")
 LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
 

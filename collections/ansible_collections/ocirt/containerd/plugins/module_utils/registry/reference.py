@@ -23,7 +23,9 @@ _DOMAIN = re.compile(
     r"|\[[0-9a-fA-F:]+\])(?::[0-9]+)?$"
 )
 _TAG = re.compile(r"^[\w][\w.-]{0,127}$")
-_DIGEST = re.compile(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$")
+#: the algorithms containerd's go-digest accepts, with the length of their hex encoding
+DIGEST_HEX_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
+DIGEST_FORM = "sha256: followed by 64 lowercase hex digits (or sha384:/sha512: with 96/128)"
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,15 @@ class Reference:
         return out
 
 
+def is_digest(text: str) -> bool:
+    """A digest as go-digest validates it: a known algorithm and hex of its exact length.
+
+    Checked here so a malformed pin is refused before any registry is asked."""
+    algorithm, colon, encoded = text.partition(":")
+    length = DIGEST_HEX_LENGTHS.get(algorithm)
+    return bool(colon and length and re.fullmatch(f"[0-9a-f]{{{length}}}", encoded))
+
+
 def parse_reference(text: str) -> Reference:
     """Parse and normalise; a reference without tag or digest gets ``:latest``."""
     if not isinstance(text, str) or not text.strip():
@@ -59,8 +70,10 @@ def parse_reference(text: str) -> Reference:
     original = text
     text = text.strip()
     name, at, digest = text.partition("@")
-    if at and not _DIGEST.match(digest):
-        raise InvalidInput(f"image reference {original!r}: {digest!r} is not a digest")
+    if at and not is_digest(digest):
+        raise InvalidInput(
+            f"image reference {original!r}: {digest!r} is not a digest; expected {DIGEST_FORM}"
+        )
     tag = None
     last_slash = name.rfind("/")
     colon = name.rfind(":")
