@@ -189,9 +189,7 @@ class _FaultHandler(BaseHTTPRequestHandler):
             self.proxy.released.wait(STALL_LIMIT)
         elif fault.kind == "reset":
             # SO_LINGER with a zero timeout: close() sends RST instead of FIN
-            self.connection.setsockopt(
-                socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-            )
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.close()
 
     def _head(self, status: int, headers: list, length: int) -> None:
