@@ -28,6 +28,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
@@ -77,6 +78,7 @@ class FaultProxy:
         self._server: Optional[ThreadingHTTPServer] = None
         self._thread: Optional[threading.Thread] = None
         self.host = ""
+        self.hosts_dir = ""  # set by write_hosts_toml
 
     def start(self) -> FaultProxy:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -111,13 +113,14 @@ class FaultProxy:
         with self._lock:
             return [s for s in self.seen if re.search(pattern, f"{s.method} {s.path}")]
 
-    def write_hosts_toml(self, hosts_dir: str) -> None:
-        """<hosts_dir>/<proxy host>/hosts.toml: the proxy as a plain-HTTP registry."""
-        import pathlib
-
-        directory = pathlib.Path(hosts_dir) / self.host
+    def write_hosts_toml(self, hosts_dir: str) -> str:
+        """<hosts_dir>/<proxy host>/hosts.toml: the proxy as a plain-HTTP registry (its only
+        endpoint, so each request is made once per attempt). Returns ``hosts_dir``."""
+        directory = Path(hosts_dir) / self.host
         directory.mkdir(parents=True, exist_ok=True)
         (directory / "hosts.toml").write_text(f'server = "http://{self.host}"\n')
+        self.hosts_dir = hosts_dir
+        return hosts_dir
 
     def _take(self, method: str, path: str, range_header: str) -> Optional[Fault]:
         """The fault for this request (its count spent), recorded with the request."""
