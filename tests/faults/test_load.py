@@ -113,7 +113,8 @@ def _converge_while_reading(containerd, ns, image, names, marker) -> Dict[str, f
     proc, path = start_playbook([task], dict([marker.split("=")]))
     with PeakMemory(marker, b"AnsiballZ_containers") as memory:
         _wait_for_containers(containerd, ns, proc, at_least=COUNT // 4)
-        readers = _ps_readers(containerd, ns)  # while the converge goes on
+        readers = _ps_readers(containerd, ns)
+        assert proc.poll() is None, "the converge ended before the readers started"
         result = finish_playbook(proc, path, timeout=540)[0]
     seconds = time.monotonic() - started
     assert result["failed"] is False, result.get("msg")
