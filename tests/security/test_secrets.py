@@ -218,6 +218,22 @@ def test_cli_basic_auth_password_on_stdin(containerd, containerd_namespace, regi
     assert assert_no_secret_in_files(secrets, start, [tmp_path, containerd.tmpdir]) > 0
 
 
+def test_cli_refused_password_is_not_echoed(containerd, containerd_namespace, registry_auth,
+                                            big_image, hosts_dir):  # fmt: skip
+    """A wrong password fails the pull, naming the user, never the password tried."""
+    wrong = "wrong-" + os.urandom(8).hex()
+    secrets = Secrets(registry_auth.username, wrong)
+    with ArgvSampler(secrets, b"pull") as sampler:
+        result = _pull_cli(
+            containerd, containerd_namespace, f"{registry_auth.host}/{REPO}:1", hosts_dir,
+            sampler, registry_auth.username, wrong,
+        )  # fmt: skip
+    assert result.returncode == 1
+    assert f"refused the credentials of user '{registry_auth.username}'" in result.stderr
+    assert secrets.found_in((result.stdout + result.stderr).encode()) == []
+    assert sampler.leaks == []
+
+
 def test_cli_bearer_token_from_docker_config(containerd, containerd_namespace, token_registry,
                                              big_image, tmp_path):  # fmt: skip
     registry, tokens, issued = token_registry
