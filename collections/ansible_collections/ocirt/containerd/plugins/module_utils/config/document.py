@@ -120,6 +120,8 @@ def _typed(value: Any) -> Any:
         return {k: _typed(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_typed(v) for v in value]
+    if isinstance(value, float) and value != value:
+        return ("float", "nan")  # NaN equals nothing, itself included: compare it by name
     return (type(value).__name__, value)
 
 
@@ -172,13 +174,9 @@ def merge_value(doc: Any, path: Sequence[str], value: Any) -> bool:
         changed = False
         if not value:  # an empty mapping declares that the table exists
             node = doc
-            for i, key in enumerate(path):
-                if not is_table(node):
-                    break
-                if key not in node:
-                    _child_table(node, key, leaf=i == len(path) - 1)
-                    changed = True
-                node = node[key]
+            for i, key in enumerate(path):  # replacing a value on the way, as set_path does
+                changed = changed or not (key in node and is_table(node[key]))
+                node = _child_table(node, key, leaf=i == len(path) - 1)
             return changed
         for k, v in value.items():
             changed = merge_value(doc, (*path, str(k)), v) or changed
@@ -215,18 +213,19 @@ def check_values(settings: Mapping[str, Any], prefix: Path = ()) -> None:
         _check_value(path, value)
 
 
-def _check_value(path: Path, value: Any) -> None:
+def _check_value(path: Path, value: Any, in_list: bool = False) -> None:
+    """``in_list``: inside a list, where null cannot mean "delete" (nor be written)."""
+    if value is None and in_list:
+        raise ValueError(f"settings {'.'.join(path)}: a list cannot hold null, nor its tables")
     if value is None or isinstance(value, (str, bool, int, float)):
         return
     if isinstance(value, Mapping):
         for k, v in value.items():
-            _check_value((*path, str(k)), v)
+            _check_value((*path, str(k)), v, in_list)
         return
     if isinstance(value, (list, tuple)):
         for v in value:
-            if v is None:
-                raise ValueError(f"settings {'.'.join(path)}: a list cannot hold null")
-            _check_value(path, v)
+            _check_value(path, v, in_list=True)
         return
     raise ValueError(
         f"settings {'.'.join(path)}: {type(value).__name__} values cannot be written to TOML "

@@ -17,12 +17,13 @@ DEFAULT_TAG = "latest"
 DOCKER_HUB_HOST = "registry-1.docker.io"
 
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*"
-_PATH = re.compile(rf"^{_COMPONENT}(?:/{_COMPONENT})*$")
+# \Z, not $: "$" also matches before a final newline, which let "a\n:1" through.
+_PATH = re.compile(rf"^{_COMPONENT}(?:/{_COMPONENT})*\Z")
 _DOMAIN = re.compile(
     r"^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*"
-    r"|\[[0-9a-fA-F:]+\])(?::[0-9]+)?$"
+    r"|\[[0-9a-fA-F:]+\])(?::[0-9]+)?\Z"
 )
-_TAG = re.compile(r"^[\w][\w.-]{0,127}$")
+_TAG = re.compile(r"^[\w][\w.-]{0,127}\Z", re.ASCII)  # Go's \w: ASCII only
 #: the algorithms containerd's go-digest accepts, with the length of their hex encoding
 DIGEST_HEX_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
 DIGEST_FORM = "sha256: followed by 64 lowercase hex digits (or sha384:/sha512: with 96/128)"

@@ -63,7 +63,15 @@ def _encode_bool(value: bool) -> bytes:
     return codec.encode_varint(1 if value else 0)
 
 
-STRING = Scalar("string", codec.LEN, "", _encode_string, lambda raw: bytes(raw).decode("utf-8"))
+def _decode_string(raw: bytes) -> str:
+    """proto3 strings are UTF-8; Go's protobuf refuses anything else, and so does this."""
+    try:
+        return bytes(raw).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise codec.DecodeError(f"string is not UTF-8 ({exc.reason} at {exc.start})") from None
+
+
+STRING = Scalar("string", codec.LEN, "", _encode_string, _decode_string)
 BYTES = Scalar("bytes", codec.LEN, b"", _encode_bytes, bytes)
 BOOL = Scalar("bool", codec.VARINT, False, _encode_bool, bool)
 INT32 = Scalar("int32", codec.VARINT, 0, _encode_int, lambda v: codec.to_signed(v, 32))
@@ -247,6 +255,8 @@ class Message:
                 where = f"{self.full_name}.{f.name}"
                 t = f.type
                 if isinstance(t, MapOf):
+                    if wire_type != codec.LEN:
+                        raise codec.DecodeError(f"{where}: wire type {wire_type}, expected 2")
                     key, value = t.decode_entry(raw)
                     result[f.name][key] = value
                 elif f.repeated:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 from typing import Any, Dict, Mapping, Optional, Union
 
+from .codec import DecodeError
 from .schema import BYTES, INT32, INT64, STRING, Field, Message
 
 EMPTY = Message("google.protobuf.Empty", "google/protobuf/empty.proto")
@@ -63,9 +64,14 @@ class _Timestamp(Message):
         raw: Dict[str, Any] = super().decode(data)
         if raw["seconds"] == 0 and raw["nanos"] == 0:
             return None  # unset in practice: containerd never reports the epoch itself
-        return _EPOCH + datetime.timedelta(
-            seconds=raw["seconds"], microseconds=raw["nanos"] // 1000
-        )
+        try:
+            return _EPOCH + datetime.timedelta(
+                seconds=raw["seconds"], microseconds=raw["nanos"] // 1000
+            )
+        except OverflowError:  # protobuf's valid range is years 1 to 9999, as datetime's
+            raise DecodeError(
+                f"{self.full_name}: {raw['seconds']} seconds is outside years 1 to 9999"
+            ) from None
 
 
 TIMESTAMP = _Timestamp()
