@@ -2,16 +2,50 @@
 
 Write a temporary file in the target's own directory (rename is only atomic within one
 file system), fsync it, set mode and owner, rename it over the target and fsync the
-directory. Used for config.toml, hosts.toml and anything else ocirt installs.
+directory. Used for config.toml, hosts.toml and anything else ocirt installs. A write that
+cannot be done (disk full, read-only file system, no permission) raises ``FileWriteError``
+naming the file and the reason, with the old file untouched and nothing else left behind.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
 import time
 from typing import Optional
+
+from .errors import ConfigError
+
+_HINTS = {
+    errno.ENOSPC: "the file system is full: free space on it and run again",
+    errno.EDQUOT: "the disk quota is used up: free space and run again",
+    errno.EROFS: "the file system is mounted read-only",
+    errno.EACCES: "permission denied: run as root (become: true)",
+    errno.EPERM: "not permitted: run as root (become: true)",
+}
+
+
+class FileWriteError(ConfigError, OSError):
+    """A file could not be written, backed up or removed; the old one is left as it was.
+
+    Also an ``OSError`` (with ``filename``, ``errno`` and ``strerror`` set), so callers
+    that add their own context to OSErrors, like the installer, keep doing so.
+    """
+
+    def __init__(self, action: str, path: str, exc: OSError) -> None:
+        reason = exc.strerror or str(exc)
+        hint = _HINTS.get(exc.errno or 0)
+        super().__init__(
+            f"cannot {action} {path}: {reason}"
+            + (f" ({hint})" if hint else "")
+            + "; the file was left as it was"
+        )
+        self.filename, self.errno, self.strerror = path, exc.errno, reason
+
+    def __str__(self) -> str:  # OSError's would be "[Errno N] ..." without the hint
+        return str(self.args[0])
 
 
 def read_bytes(path: str) -> Optional[bytes]:
@@ -42,12 +76,24 @@ def backup_path(path: str, now: Optional[float] = None) -> str:
 
 
 def backup(path: str) -> Optional[str]:
-    """Copy the file (content, mode, times) beside itself; its path, or None if no file."""
+    """Copy the file (content, mode, times) beside itself; its path, or None if no file.
+    A copy that fails half-way is removed."""
     if not os.path.exists(path):
         return None
     dest = backup_path(path)
-    shutil.copy2(path, dest)
+    try:
+        shutil.copy2(path, dest)
+    except OSError as exc:
+        _unlink_quietly(dest)
+        raise FileWriteError("back up", path, exc) from None
     return dest
+
+
+def _unlink_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def _fsync_dir(directory: str) -> None:
@@ -75,8 +121,24 @@ def atomic_write(
     """
     directory = os.path.dirname(os.path.abspath(path))
     if make_dirs:
-        os.makedirs(directory, mode=0o755, exist_ok=True)
+        try:
+            os.makedirs(directory, mode=0o755, exist_ok=True)
+        except OSError as exc:
+            raise FileWriteError("write", path, exc) from None
     saved = backup(path) if make_backup else None
+    try:
+        _replace(path, directory, data, mode, owner, group)
+    except OSError as exc:
+        if saved:
+            _unlink_quietly(saved)  # nothing changed, so the backup of it is not kept
+        raise FileWriteError("write", path, exc) from None
+    _fsync_dir(directory)
+    return saved
+
+
+def _replace(
+    path: str, directory: str, data: bytes, mode: int, owner: Optional[int], group: Optional[int]
+) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -88,13 +150,8 @@ def atomic_write(
             os.chown(tmp, -1 if owner is None else owner, -1 if group is None else group)
         os.rename(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        _unlink_quietly(tmp)
         raise
-    _fsync_dir(directory)
-    return saved
 
 
 def remove(path: str) -> bool:
@@ -103,5 +160,7 @@ def remove(path: str) -> bool:
         os.unlink(path)
     except FileNotFoundError:
         return False
+    except OSError as exc:
+        raise FileWriteError("remove", path, exc) from None
     _fsync_dir(os.path.dirname(os.path.abspath(path)))
     return True

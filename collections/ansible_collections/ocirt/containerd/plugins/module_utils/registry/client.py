@@ -3,14 +3,19 @@
 It resolves a reference to a descriptor (HEAD with the Accept list, GET as fallback), streams
 blobs (with Range for resumed transfers), authenticates (basic, bearer tokens by GET and by
 POST, token reuse within a run), follows the endpoints of hosts.toml in order, retries 5xx
-answers and broken connections with backoff, and explains failures in words.
+answers and broken connections with backoff (longer when a 429/503 asks for it with
+Retry-After, within a bound), takes a body that breaks off up again with a Range request,
+follows at most MAX_REDIRECTS redirects, and explains failures in words. Every read waits
+at most ``timeout`` seconds for data, so a stalled registry ends the pull with an error.
 """
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
 import http.client
 import json
+import socket
 import ssl
 import threading
 import time
@@ -27,6 +32,8 @@ from .reference import Reference
 USER_AGENT = "ocirt/0.1"
 READ_SIZE = 1024 * 1024
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+MAX_RETRY_AFTER = 30.0  # seconds of Retry-After waited at most; a longer ask fails the pull
+MAX_REDIRECTS = 5
 
 
 class RegistryError(OcirtError):
@@ -69,8 +76,9 @@ def _ssl_context(host: RegistryHost) -> ssl.SSLContext:
 class _Response:
     """A finished or streaming HTTP answer, with its connection kept for reuse."""
 
-    def __init__(self, raw: http.client.HTTPResponse) -> None:
+    def __init__(self, raw: http.client.HTTPResponse, origin: Tuple[str, str]) -> None:
         self.raw = raw
+        self.origin = origin  # (scheme, netloc) of the connection it came on
         self.status = raw.status
         self.headers = {k.lower(): v for k, v in raw.getheaders()}
 
@@ -180,7 +188,7 @@ class RegistryClient:
             conn = self._connection(scheme, netloc, host)
             try:
                 conn.request(method, target, headers=headers)
-                response = _Response(conn.getresponse())
+                response = _Response(conn.getresponse(), (scheme, netloc))
             except ssl.SSLCertVerificationError as exc:
                 self._drop_connection(scheme, netloc)
                 raise RegistryError(
@@ -201,7 +209,7 @@ class RegistryClient:
             else:
                 if response.status in RETRY_STATUSES and attempt + 1 < self.retries:
                     response.read()
-                    time.sleep(self.backoff * (2**attempt))
+                    time.sleep(self._retry_delay(response, attempt, f"{scheme}://{netloc}{target}"))
                     continue
                 return response, host
             if attempt + 1 < self.retries:
@@ -212,6 +220,20 @@ class RegistryClient:
             else last_error
         )
         raise RegistryError(f"cannot reach registry {scheme}://{netloc}: {reason}")
+
+    def _retry_delay(self, response: _Response, attempt: int, url: str) -> float:
+        """The backoff, or longer when a 429/503 asks for it with Retry-After. An ask beyond
+        MAX_RETRY_AFTER (or the pull's timeout) fails at once: a run must not sit for an hour."""
+        delay = self.backoff * (2**attempt)
+        asked = _retry_after(response.headers.get("retry-after", ""))
+        if asked is None:
+            return delay
+        if asked > min(MAX_RETRY_AFTER, self.timeout):
+            raise RegistryError(
+                f"{url} answered {response.status} and asks to wait {asked:.0f} s before "
+                "trying again: try again later"
+            )
+        return max(delay, asked)
 
     def _replace_host(self, old: RegistryHost, new: RegistryHost) -> None:
         self.hosts = [new if h is old else h for h in self.hosts]
@@ -247,8 +269,13 @@ class RegistryClient:
                 self._authorize(host, challenge)
                 authorized = True
                 continue
-            if response.status in (301, 302, 303, 307, 308) and follow_redirects and redirects < 5:
+            if response.status in (301, 302, 303, 307, 308) and follow_redirects:
                 response.read()
+                if redirects == MAX_REDIRECTS:
+                    raise RegistryError(
+                        f"{url} redirected more than {MAX_REDIRECTS} times (a redirect loop?): "
+                        "the registry, or a proxy in front of it, is misconfigured"
+                    )
                 url = urljoin(url, response.headers.get("location", ""))
                 redirects += 1
                 continue
@@ -347,7 +374,7 @@ class RegistryClient:
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         try:
             conn.request("POST", target, body=body.encode(), headers=headers)
-            return _Response(conn.getresponse())
+            return _Response(conn.getresponse(), (parts.scheme, parts.netloc))
         except (OSError, http.client.HTTPException) as exc:
             self._drop_connection(parts.scheme, parts.netloc)
             raise RegistryError(
@@ -424,6 +451,12 @@ class RegistryClient:
 
     def open_blob(self, descriptor: Mapping[str, Any], offset: int = 0) -> Iterator[bytes]:
         """The blob's bytes from ``offset`` (a Range request when resuming)."""
+        response, skip = self._get_blob(descriptor, offset)
+        return self._body(descriptor, response, skip, offset)
+
+    def _get_blob(self, descriptor: Mapping[str, Any], offset: int) -> Tuple[_Response, int]:
+        """The answer serving the blob from ``offset``, and how many of its first bytes to
+        skip (a registry that cannot serve the range sends it all)."""
         media = descriptor.get("mediaType", "")
         kind = "manifests" if mt.is_index(media) or mt.is_manifest(media) else "blobs"
         headers = {"Accept": mt.MANIFEST_ACCEPT} if kind == "manifests" else {}
@@ -454,8 +487,46 @@ class RegistryClient:
                     f"{host.describe()} answered {response.status} for {descriptor['digest']}"
                 )
                 continue
-            return self._stream(response, offset if response.status == 200 else 0)
+            return response, (offset if response.status == 200 else 0)
         raise last or ImageNotFound(f"{descriptor['digest']}: no host to pull from")
+
+    def _body(
+        self, descriptor: Mapping[str, Any], response: _Response, skip: int, offset: int
+    ) -> Iterator[bytes]:
+        """The bytes of ``response``; a body that breaks off (reset, no data for ``timeout``
+        seconds, closed before its end) is asked for again from where it stopped with a
+        Range request, ``retries`` times in all, so a flaky link costs no bytes twice."""
+        size = int(descriptor["size"])
+        position = offset
+        for attempt in range(self.retries):
+            if attempt:
+                time.sleep(self.backoff * (2 ** (attempt - 1)))
+                response, skip = self._get_blob(descriptor, position)
+            try:
+                for chunk in self._stream(response, skip):
+                    position += len(chunk)
+                    yield chunk
+            except (OSError, http.client.HTTPException) as exc:
+                self._drop_connection(*response.origin)
+                reason = self._broken_off(exc)
+            else:
+                if position >= size:
+                    return
+                self._drop_connection(*response.origin)
+                reason = "the connection closed before the end"
+        scheme, netloc = response.origin
+        raise RegistryError(
+            f"{scheme}://{netloc} stopped sending {descriptor['digest']} at byte {position} of "
+            f"{size} ({reason}; tried {self.retries} times): check the registry and the network "
+            "to it, then run it again"
+        )
+
+    def _broken_off(self, exc: BaseException) -> str:
+        if isinstance(exc, socket.timeout):
+            return f"no data for {self.timeout:g} s"
+        if isinstance(exc, http.client.IncompleteRead):
+            return "the connection closed before the end"
+        return (exc.strerror if isinstance(exc, OSError) else "") or str(exc) or type(exc).__name__
 
     @staticmethod
     def _stream(response: _Response, skip: int) -> Iterator[bytes]:
@@ -466,3 +537,17 @@ class RegistryClient:
                     continue
                 chunk, skip = chunk[skip:], 0
             yield chunk
+
+
+def _retry_after(value: str) -> Optional[float]:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date); None if absent."""
+    value = value.strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())

@@ -273,6 +273,11 @@ class Connection:
                 f"containerd on {self.address} does not serve {method.path}: "
                 "its version or configuration lacks that service"
             )
+        if "no space left on device" in details:  # ENOSPC as Go words it, on any status
+            return errors.NoSpace(
+                f"containerd has no space left on its disk ({rpc}: {details}): free space "
+                "there (unused images, containers, snapshots) and run it again"
+            )
         return errors.RemoteError(f"{rpc} failed ({name}): {details}", name)
 
 

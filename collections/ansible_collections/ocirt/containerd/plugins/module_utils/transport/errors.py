@@ -59,6 +59,10 @@ class Locked(OcirtError):
     """Another client holds the resource (an ingest ref) right now; retry shortly."""
 
 
+class NoSpace(OcirtError):
+    """containerd could not write to its root (content, snapshots, metadata): disk full."""
+
+
 class RemoteError(OcirtError):
     """Any other status containerd returned, with its code kept for callers."""
 
