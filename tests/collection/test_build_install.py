@@ -24,8 +24,13 @@ COLLECTION = REPO / "collections" / "ansible_collections" / "ocirt" / "container
 
 def _run(argv: List[str], cwd: Path, env: dict) -> subprocess.CompletedProcess:
     proc = subprocess.run(
-        argv, capture_output=True, text=True, cwd=cwd, env=env,
-        stdin=subprocess.DEVNULL, timeout=300,
+        argv,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=300,
     )
     assert proc.returncode == 0, f"{argv}\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
     return proc
@@ -38,29 +43,73 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cfg = top / "ansible.cfg"  # nothing from the repository's ansible.cfg
     cfg.write_text("[defaults]\n")
     env = ansible_env({"ANSIBLE_CONFIG": str(cfg)})
-    _run([str(BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(top / "dist"),
-          str(COLLECTION)], top, env)
+    _run(
+        [
+            str(BIN / "ansible-galaxy"),
+            "collection",
+            "build",
+            "--output-path",
+            str(top / "dist"),
+            str(COLLECTION),
+        ],
+        top,
+        env,
+    )
     (tarball,) = (top / "dist").glob("ocirt-containerd-*.tar.gz")
     path = top / "collections"
-    _run([str(BIN / "ansible-galaxy"), "collection", "install", "--offline", "-p", str(path),
-          str(tarball)], top, env)
+    _run(
+        [
+            str(BIN / "ansible-galaxy"),
+            "collection",
+            "install",
+            "--offline",
+            "-p",
+            str(path),
+            str(tarball),
+        ],
+        top,
+        env,
+    )
     return path
 
 
 def test_tarball_holds_what_users_need_and_nothing_of_the_tests(tmp_path):
     env = ansible_env({"ANSIBLE_CONFIG": str(tmp_path / "none.cfg")})
-    _run([str(BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(tmp_path),
-          str(COLLECTION)], tmp_path, env)
+    _run(
+        [
+            str(BIN / "ansible-galaxy"),
+            "collection",
+            "build",
+            "--output-path",
+            str(tmp_path),
+            str(COLLECTION),
+        ],
+        tmp_path,
+        env,
+    )
     version = yaml.safe_load((COLLECTION / "galaxy.yml").read_text())["version"]
     with tarfile.open(tmp_path / f"ocirt-containerd-{version}.tar.gz") as tar:
         names = set(tar.getnames())
-    for wanted in ("README.md", "CHANGELOG.rst", "changelogs/changelog.yaml", "meta/runtime.yml",
-                   "plugins/modules/info.py", "plugins/module_utils/transport/connection.py",
-                   "plugins/doc_fragments/connection.py", "roles/containerd/tasks/main.yml",
-                   "roles/workloads/meta/argument_specs.yml"):
+    for wanted in (
+        "README.md",
+        "CHANGELOG.rst",
+        "changelogs/changelog.yaml",
+        "meta/runtime.yml",
+        "plugins/modules/info.py",
+        "plugins/module_utils/transport/connection.py",
+        "plugins/doc_fragments/connection.py",
+        "roles/containerd/tasks/main.yml",
+        "roles/workloads/meta/argument_specs.yml",
+    ):
         assert wanted in names, f"{wanted} missing from the tarball"
-    leaked = sorted(n for n in names if n.startswith("tests/output") or "__pycache__" in n
-                    or n.endswith((".pyc", ".tar.gz")) or ".plugin-cache" in n)
+    leaked = sorted(
+        n
+        for n in names
+        if n.startswith("tests/output")
+        or "__pycache__" in n
+        or n.endswith((".pyc", ".tar.gz"))
+        or ".plugin-cache" in n
+    )
     assert leaked == []
 
 
@@ -71,12 +120,23 @@ def test_a_module_runs_from_the_installed_copy(installed, containerd, tmp_path):
     cfg = tmp_path / "ansible.cfg"
     cfg.write_text("[defaults]\n")
     env = ansible_env({"ANSIBLE_CONFIG": str(cfg), "ANSIBLE_COLLECTIONS_PATH": str(installed)})
-    proc = _run([str(BIN / "ansible"), "localhost", "-vvv", "-m", "ocirt.containerd.info",
-                 "-a", f"address={containerd.address}"], tmp_path, env)
+    proc = _run(
+        [
+            str(BIN / "ansible"),
+            "localhost",
+            "-vvv",
+            "-m",
+            "ocirt.containerd.info",
+            "-a",
+            f"address={containerd.address}",
+        ],
+        tmp_path,
+        env,
+    )
     used = re.findall(r"Using module file (\S+)", proc.stdout)
     assert used and all(u.startswith(str(installed)) for u in used), used
     (line,) = [x for x in proc.stdout.splitlines() if x.startswith(MARKER)]
-    result = json.loads(line[len(MARKER):])["result"]
+    result = json.loads(line[len(MARKER) :])["result"]
     assert result.get("failed") is not True, result
     server = containerd.ctr("version").stdout.split("Server:", 1)[1]
     assert f"Version:  {result['version']}" in server
@@ -84,10 +144,14 @@ def test_a_module_runs_from_the_installed_copy(installed, containerd, tmp_path):
 
 def test_installed_role_documents_its_variables(installed, tmp_path):
     """ansible-doc reads the role's argument_specs from the installed copy."""
-    env = ansible_env({"ANSIBLE_CONFIG": str(tmp_path / "none.cfg"),
-                       "ANSIBLE_COLLECTIONS_PATH": str(installed)})
-    proc = _run([str(BIN / "ansible-doc"), "-t", "role", "--json", "ocirt.containerd.containerd"],
-                tmp_path, env)
+    env = ansible_env(
+        {"ANSIBLE_CONFIG": str(tmp_path / "none.cfg"), "ANSIBLE_COLLECTIONS_PATH": str(installed)}
+    )
+    proc = _run(
+        [str(BIN / "ansible-doc"), "-t", "role", "--json", "ocirt.containerd.containerd"],
+        tmp_path,
+        env,
+    )
     doc = json.loads(proc.stdout)["ocirt.containerd.containerd"]
     assert str(installed) in doc["path"]
     assert "containerd_profile" in doc["entry_points"]["main"]["options"]

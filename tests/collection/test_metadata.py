@@ -44,8 +44,9 @@ def test_roles_claim_the_same_oldest_ansible():
 
 def test_action_group_is_every_module():
     runtime = yaml.safe_load((COLLECTION / "meta" / "runtime.yml").read_text())
-    modules = {p.stem for p in (COLLECTION / "plugins" / "modules").glob("*.py")
-               if p.stem != "__init__"}
+    modules = {
+        p.stem for p in (COLLECTION / "plugins" / "modules").glob("*.py") if p.stem != "__init__"
+    }
     assert sorted(runtime["action_groups"]["containerd"]) == sorted(modules)
 
 
