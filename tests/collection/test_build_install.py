@@ -36,59 +36,35 @@ def _run(argv: List[str], cwd: Path, env: dict) -> subprocess.CompletedProcess:
     return proc
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The built tarball installed into a path of its own; returns that collections path."""
-    top = tmp_path_factory.mktemp("galaxy")
-    cfg = top / "ansible.cfg"  # nothing from the repository's ansible.cfg
+def _galaxy(*args: str, cwd: Path) -> None:
+    cfg = cwd / "ansible.cfg"  # nothing from the repository's ansible.cfg
     cfg.write_text("[defaults]\n")
-    env = ansible_env({"ANSIBLE_CONFIG": str(cfg)})
     _run(
-        [
-            str(BIN / "ansible-galaxy"),
-            "collection",
-            "build",
-            "--output-path",
-            str(top / "dist"),
-            str(COLLECTION),
-        ],
-        top,
-        env,
+        [str(BIN / "ansible-galaxy"), "collection", *args],
+        cwd,
+        ansible_env({"ANSIBLE_CONFIG": str(cfg)}),
     )
-    (tarball,) = (top / "dist").glob("ocirt-containerd-*.tar.gz")
-    path = top / "collections"
-    _run(
-        [
-            str(BIN / "ansible-galaxy"),
-            "collection",
-            "install",
-            "--offline",
-            "-p",
-            str(path),
-            str(tarball),
-        ],
-        top,
-        env,
-    )
-    return path
 
 
-def test_tarball_holds_what_users_need_and_nothing_of_the_tests(tmp_path):
-    env = ansible_env({"ANSIBLE_CONFIG": str(tmp_path / "none.cfg")})
-    _run(
-        [
-            str(BIN / "ansible-galaxy"),
-            "collection",
-            "build",
-            "--output-path",
-            str(tmp_path),
-            str(COLLECTION),
-        ],
-        tmp_path,
-        env,
-    )
+@pytest.fixture(scope="module")
+def tarball(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """ansible-galaxy collection build of the source tree."""
+    top = tmp_path_factory.mktemp("galaxy-build")
+    _galaxy("build", "--output-path", str(top / "dist"), str(COLLECTION), cwd=top)
     version = yaml.safe_load((COLLECTION / "galaxy.yml").read_text())["version"]
-    with tarfile.open(tmp_path / f"ocirt-containerd-{version}.tar.gz") as tar:
+    return top / "dist" / f"ocirt-containerd-{version}.tar.gz"
+
+
+@pytest.fixture(scope="module")
+def installed(tarball: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tarball installed offline into a path of its own; returns that collections path."""
+    top = tmp_path_factory.mktemp("galaxy-install")
+    _galaxy("install", "--offline", "-p", str(top / "collections"), str(tarball), cwd=top)
+    return top / "collections"
+
+
+def test_tarball_holds_what_users_need_and_nothing_of_the_tests(tarball):
+    with tarfile.open(tarball) as tar:
         names = set(tar.getnames())
     for wanted in (
         "README.md",
