@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite: set up, lint, Ansible sanity, pytest against private containerd
-# daemons of every supported series (fetched and cached on first use) and local registries,
-# then the Molecule default scenario on a real VM.
+# The whole test suite: set up, lint, Ansible sanity, the collection's conventions (ansible-lint,
+# docs lint, changelog lint), pytest against private containerd daemons of every supported
+# series (fetched and cached on first use) and local registries (with the galaxy build and
+# install, and every module's EXAMPLES executed), then the Molecule default scenario on a VM.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -14,6 +15,15 @@ echo "== ruff"
 .venv/bin/ruff check .
 echo "== ansible-test sanity"
 bash scripts/sanity.sh
+# The collection conventions (offline: no Galaxy, the collection found through ansible.cfg).
+collection=collections/ansible_collections/ocirt/containerd
+export PATH="$top/.venv/bin:$PATH"  # the linters run ansible-doc and ansible-playbook
+echo "== ansible-lint (production profile, whole repository)"
+ansible-lint --offline --nocolor -q
+echo "== antsibull-docs lint-collection-docs"
+(cd "$collection" && antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs all .)
+echo "== antsibull-changelog lint"
+(cd "$collection" && antsibull-changelog lint)
 echo "== pytest (containerd $OCIRT_CONTAINERD_VERSIONS)"
 .venv/bin/python -m pytest "$@"
 # The whole suite (no pytest arguments) also converges a real VM; OCIRT_MOLECULE=0 skips it.
