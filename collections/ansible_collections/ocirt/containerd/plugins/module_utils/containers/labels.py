@@ -14,6 +14,8 @@ LOG_PATH = "io.ocirt/log-path"
 STOP_SIGNAL = "io.ocirt/stop-signal"
 STOP_TIMEOUT = "io.ocirt/stop-timeout"
 STARTED_AT = "io.ocirt/started-at"
+#: pid of the task ocirt started: another pid means the restart monitor replaced it
+STARTED_PID = "io.ocirt/started-pid"
 EXIT_CODE = "io.ocirt/exit-code"
 EXITED_AT = "io.ocirt/exited-at"
 OOM_KILLED = "io.ocirt/oom-killed"

@@ -21,7 +21,7 @@ from ..containers.options import ContainerOptions, canonical, config_hash
 from ..containers.paths import Paths
 from ..images.pull import RegistryAccess
 from ..transport.connection import Connection
-from ..transport.errors import InvalidInput
+from ..transport.errors import InvalidInput, OcirtError
 from .image import DesiredImage, apply_image, plan_image
 from .plan import Action, Plan
 
@@ -189,28 +189,63 @@ def plan_container(
     return Plan(actions, before=before, after={"status": final, "config": wanted})
 
 
+class ContainerApplyFailed(OcirtError):
+    """An apply that failed part-way, with what it had done: results must say ``changed``
+    when the machine was changed before the failure (a pulled image, a removed container,
+    a stopped task), not the ``changed: false`` of a failure that did nothing."""
+
+    def __init__(self, message: str, changed: bool, done: Dict[str, Any]) -> None:
+        super().__init__(message)
+        self.changed = changed
+        self.done = done
+
+
 def apply_container(conn: Connection, desired: DesiredContainer, plan: Plan) -> Dict[str, Any]:
-    """Carry out the plan; returns what the lifecycle calls reported, by action."""
+    """Carry out the plan; returns what the lifecycle calls reported, by action.
+
+    Raises ContainerApplyFailed naming the action that failed and what was done before it.
+    """
     done: Dict[str, Any] = {}
     for action in plan.actions:
-        if "image_plan" in action.details:
-            image_plan = action.details["image_plan"]
-            if not image_plan.applied:  # shared by the containers of one image
-                done["image"] = apply_image(conn, action.details["image"], image_plan)
-                image_plan.applied = True
-        elif action.kind == "remove":
-            done["remove"] = lifecycle.remove(conn, desired.name, force=True)
-        elif action.kind == "create":
-            created = lifecycle.create_container(conn, desired.name, desired.options, desired.paths)
-            done["create"] = created
-        elif action.kind == "start":
-            done["start"] = {"pid": lifecycle.start(conn, desired.name)["pid"]}
-        elif action.kind == "stop":
-            done["stop"] = lifecycle.stop(conn, desired.name, timeout=desired.stop_timeout)
-        elif action.kind == "restart":
-            restarted = lifecycle.restart(conn, desired.name, timeout=desired.stop_timeout)
-            done["restart"] = {"pid": restarted["pid"]}
+        try:
+            _apply_action(conn, desired, action, done)
+        except OcirtError as exc:
+            before = f" after {', '.join(done)}" if done else ""
+            raise ContainerApplyFailed(
+                f"container {desired.name}: {action.kind} failed{before}: {exc}",
+                changed=bool(done) or not _undone_on_failure(action),
+                done=done,
+            ) from exc
     return done
+
+
+def _undone_on_failure(action: Action) -> bool:
+    """Pulls, creates and starts clean up after themselves when they fail; a stop, restart
+    or remove that failed may have signalled or deleted something already."""
+    return "image_plan" in action.details or action.kind in ("create", "start")
+
+
+def _apply_action(
+    conn: Connection, desired: DesiredContainer, action: Action, done: Dict[str, Any]
+) -> None:
+    if "image_plan" in action.details:
+        image_plan = action.details["image_plan"]
+        if not image_plan.applied:  # shared by the containers of one image
+            done["image"] = apply_image(conn, action.details["image"], image_plan)
+            image_plan.applied = True
+    elif action.kind == "remove":
+        done["remove"] = lifecycle.remove(conn, desired.name, force=True)
+    elif action.kind == "create":
+        done["create"] = lifecycle.create_container(
+            conn, desired.name, desired.options, desired.paths
+        )
+    elif action.kind == "start":
+        done["start"] = {"pid": lifecycle.start(conn, desired.name)["pid"]}
+    elif action.kind == "stop":
+        done["stop"] = lifecycle.stop(conn, desired.name, timeout=desired.stop_timeout)
+    elif action.kind == "restart":
+        restarted = lifecycle.restart(conn, desired.name, timeout=desired.stop_timeout)
+        done["restart"] = {"pid": restarted["pid"]}
 
 
 def plan_container_set(
