@@ -11,14 +11,16 @@ raced by it, deterministically.
 from __future__ import annotations
 
 import secrets
+import time
 from typing import Any, Dict, Iterator
 
 import pytest
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers import (
-    labels as L,
+    inspect,
+    lifecycle,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers import (
-    lifecycle,
+    labels as L,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.options import (
     ContainerOptions,
@@ -194,3 +196,48 @@ def test_a_restart_that_cannot_start_again_says_so(race_conn, monitored):
     labels = lifecycle.get_container(race_conn, args["name"])["labels"]
     assert labels.get(L.RESTART_STATUS) == "running", labels
     lifecycle.remove(race_conn, args["name"], force=True)
+
+
+def wait_for_new_task(conn: Connection, cid: str, old_pid: int) -> Dict[str, Any]:
+    """The monitor (every 100 ms) replaces a killed task; bounded wait for the new one."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        state = lifecycle.status(conn, cid)
+        if state["status"] == "running" and state["pid"] not in (None, old_pid):
+            return state
+        time.sleep(0.1)
+    raise AssertionError(f"the monitor did not restart {cid}: {lifecycle.status(conn, cid)}")
+
+
+@pytest.mark.containerd_series("1.6", "2.1")
+def test_state_after_the_monitor_restarted_a_task(race_conn, monitored, tmp_path):
+    """restart_count follows the monitor's restarts (1.7+ counts them, 1.6 cannot: unknown),
+    started_at is the new process's and never before created_at, a start resets the
+    count as docker's does."""
+    cid = make_stubborn(race_conn, tmp_path, monitored, "always")
+    first = inspect.inspect_container(race_conn, cid)
+    assert first["restart_count"] == 0 and first["started_at"] >= first["created_at"], first
+    previous = first
+    for n in (1, 2):
+        lifecycle.kill(race_conn, cid, "SIGKILL", all=True)
+        wait_for_new_task(race_conn, cid, previous["pid"])
+        now = inspect.inspect_container(race_conn, cid)
+        assert now["restart_count"] == (None if monitored.series == "1.6" else n), now
+        assert now["started_at"] > previous["started_at"] >= now["created_at"], (previous, now)
+        previous = now
+    row = next(r for r in inspect.list_containers(race_conn) if r["id"] == cid)
+    assert row["restart_count"] == previous["restart_count"] and row["pid"] == previous["pid"]
+    lifecycle.restart(race_conn, cid, timeout=1)
+    assert inspect.inspect_container(race_conn, cid)["restart_count"] == 0
+
+
+@pytest.mark.containerd_series("1.6", "2.1")
+def test_an_exited_task_shows_no_pid(race_conn, monitored, tmp_path):
+    paths = Paths(log_root=str(tmp_path / "logs"), volume_root=str(tmp_path / "volumes"))
+    options = ContainerOptions.from_dict({"image": BUSYBOX, "command": ["sh", "-c", "exit 3"]})
+    lifecycle.create_container(race_conn, "brief", options, paths, monitored.version)
+    assert lifecycle.start(race_conn, "brief", wait=True)["waiter"].result(30)["exit_status"] == 3
+    details = inspect.inspect_container(race_conn, "brief")
+    assert (details["status"], details["exit_code"], details["pid"]) == ("stopped", 3, None)
+    row = next(r for r in inspect.list_containers(race_conn) if r["id"] == "brief")
+    assert (row["status"], row["pid"]) == ("stopped", None)

@@ -39,7 +39,7 @@ from . import restart_monitor, rootfs
 from .options import ContainerOptions, canonical_json, config_hash, parse_signal, signal_name
 from .paths import Paths
 from .spec import SPEC_TYPE_URL, build_spec
-from .stats import stats
+from .state import describe_state, oom_kills
 
 RUNTIME_RUNC_V2 = "io.containerd.runc.v2"
 RUNC_OPTIONS = Message(
@@ -84,17 +84,6 @@ def _now() -> datetime.datetime:
 
 def _iso(ts: Optional[datetime.datetime]) -> str:
     return ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if ts else ""
-
-
-def parse_time(text: Optional[str]) -> Optional[datetime.datetime]:
-    if not text:
-        return None
-    try:
-        return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
-            tzinfo=datetime.timezone.utc
-        )
-    except ValueError:
-        return None
 
 
 def get_container(conn: Connection, container_id: str) -> Dict[str, Any]:
@@ -266,15 +255,6 @@ def _record_exit(
     )
 
 
-def _oom_kills(conn: Connection, container_id: str) -> int:
-    """OOM kills counted by the task's cgroup (readable until the task is deleted)."""
-    try:
-        s = stats(conn, container_id)
-    except OcirtError:
-        return 0
-    return int((s or {}).get("oom_kills") or 0)
-
-
 def _delete_task(conn: Connection, container_id: str) -> Optional[Dict[str, Any]]:
     """Tasks.Delete; None if there is no task, also when another client deleted it at the
     same moment (containerd then answers UNKNOWN "ttrpc: closed": the shim shut down)."""
@@ -289,7 +269,7 @@ def _delete_task(conn: Connection, container_id: str) -> Optional[Dict[str, Any]
 def _reap(conn: Connection, container: Mapping[str, Any]) -> Optional[Dict[str, Any]]:
     """Delete an exited task, keeping its exit status (and OOM kill) on the container."""
     cid = container["id"]
-    oom = _oom_kills(conn, cid) > 0
+    oom = oom_kills(conn, cid) > 0
     deleted = _delete_task(conn, cid)
     if deleted is None:
         return None
@@ -552,55 +532,12 @@ def remove(
     return {"changed": True}
 
 
-def process_started_at(pid: int) -> Optional[datetime.datetime]:
-    """When a host process started, from /proc (the daemon is on this machine)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        ticks = int(fields[19])
-        with open("/proc/stat") as f:
-            btime = next(int(line.split()[1]) for line in f if line.startswith("btime "))
-    except (OSError, ValueError, IndexError, StopIteration):
-        return None
-    seconds = btime + ticks / os.sysconf("SC_CLK_TCK")
-    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc)
-
-
-def describe_state(
-    container: Mapping[str, Any], task: Optional[Mapping[str, Any]]
-) -> Dict[str, Any]:
-    """{status, pid, exit_code, exited_at, started_at, oom_killed} from a record and its
-    task (None if it has none): the one place that turns the two into a state."""
-    labels = container.get("labels") or {}
-    if task is None:
-        exited = labels.get(L.EXIT_CODE)
-        return {
-            "status": "stopped" if exited is not None else "created",
-            "pid": None,
-            "exit_code": int(exited) if exited is not None else None,
-            "exited_at": parse_time(labels.get(L.EXITED_AT)),
-            "started_at": parse_time(labels.get(L.STARTED_AT)),
-            "oom_killed": labels.get(L.OOM_KILLED) == "true",
-        }
-    status = tasks.STATUS_NAMES.get(task["status"], "unknown")
-    running = task["status"] in (tasks.STATUS_RUNNING, tasks.STATUS_PAUSED, tasks.STATUS_PAUSING)
-    started = process_started_at(task["pid"]) if running and task["pid"] else None
-    return {
-        "status": "paused" if status == "pausing" else status,
-        "pid": task["pid"] or None,
-        "exit_code": task["exit_status"] if status == "stopped" else None,
-        "exited_at": task["exited_at"] if status == "stopped" else None,
-        "started_at": started or parse_time(labels.get(L.STARTED_AT)),
-        "oom_killed": False,
-    }
-
-
 def status(conn: Connection, container_id: str) -> Dict[str, Any]:
     """{status: created|running|stopped|paused|unknown, pid, exit_code, exited_at,
-    started_at, oom_killed}."""
+    started_at, oom_killed, restart_count} (see state.describe_state)."""
     container = get_container(conn, container_id)
     task = tasks.get_process(conn, container_id)
     state = describe_state(container, task)
     if state["status"] == "stopped" and task is not None:
-        state["oom_killed"] = _oom_kills(conn, container_id) > 0
+        state["oom_killed"] = oom_kills(conn, container_id) > 0
     return state

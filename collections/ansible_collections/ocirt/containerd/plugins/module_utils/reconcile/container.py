@@ -19,6 +19,7 @@ from ..containers import lifecycle
 from ..containers.inspect import stored_config
 from ..containers.options import ContainerOptions, canonical, config_hash
 from ..containers.paths import Paths
+from ..containers.state import describe_state
 from ..images.pull import RegistryAccess
 from ..transport.connection import Connection
 from ..transport.errors import InvalidInput, OcirtError
@@ -96,7 +97,7 @@ class Observed:
         record = self.records.get(name)
         if record is None:
             return None
-        return lifecycle.describe_state(record, self.tasks.get(name))
+        return describe_state(record, self.tasks.get(name))
 
 
 def _image_plan(conn: Connection, desired: DesiredContainer, observed: Observed):
