@@ -35,7 +35,7 @@ from ..transport.errors import (
 from ..wire.schema import BOOL, STRING, UINT32, Field, Message
 from ..wire.wellknown import pack_any
 from . import labels as L
-from . import restart_monitor, rootfs
+from . import restart_monitor, rootfs, task_recovery
 from .options import ContainerOptions, canonical_json, config_hash, parse_signal, signal_name
 from .paths import Paths
 from .spec import SPEC_TYPE_URL, build_spec
@@ -349,7 +349,7 @@ def _create_and_start(conn: Connection, container: Mapping[str, Any], wait: bool
         os.makedirs(os.path.dirname(log_path), mode=0o755, exist_ok=True)
         uri = "file://" + log_path
     mounts = snapshots.mounts(conn, container["snapshotter"], container["snapshot_key"])
-    tasks.create_task(conn, cid, mounts, stdout=uri, stderr=uri)
+    task_recovery.create_task(conn, cid, mounts, uri)
     waiter = tasks.wait(conn, cid) if wait else None
     try:
         return tasks.start(conn, cid), waiter
