@@ -19,6 +19,8 @@ STARTED_PID = "io.ocirt/started-pid"
 EXIT_CODE = "io.ocirt/exit-code"
 EXITED_AT = "io.ocirt/exited-at"
 OOM_KILLED = "io.ocirt/oom-killed"
+#: on a container's snapshot: "<pid>:<start ticks>:<lease>" of the process creating it
+CREATOR = "io.ocirt/creator"
 #: Container extension holding the canonical desired configuration (JSON).
 CONFIG_EXTENSION = "io.ocirt/config"
 CONFIG_TYPE_URL = "io.ocirt/ContainerConfig"

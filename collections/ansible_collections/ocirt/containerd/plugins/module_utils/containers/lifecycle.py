@@ -34,8 +34,8 @@ from ..transport.errors import (
 )
 from ..wire.schema import BOOL, STRING, UINT32, Field, Message
 from ..wire.wellknown import pack_any
+from . import creator, restart_monitor, rootfs, task_recovery
 from . import labels as L
-from . import restart_monitor, rootfs, task_recovery
 from .options import ContainerOptions, canonical_json, config_hash, parse_signal, signal_name
 from .paths import Paths
 from .spec import SPEC_TYPE_URL, build_spec
@@ -144,6 +144,24 @@ def _prepare_host_paths(options: ContainerOptions, namespace: str, paths: Paths)
             os.makedirs(paths.volume_path(namespace, m["source"]), mode=0o755, exist_ok=True)
 
 
+def _prepare_rootfs(
+    conn: Connection, snapshotter: str, container_id: str, image: Mapping[str, Any], lease: str
+) -> List[Dict[str, Any]]:
+    """The container's active snapshot, clearing one an interrupted create left behind."""
+    labels = creator.claim(lease)
+    parent = image["top_chain_id"]
+    try:
+        return snapshots.prepare(conn, snapshotter, container_id, parent, labels, lease)
+    except AlreadyExists:
+        why = creator.clear_abandoned(conn, snapshotter, container_id)
+        if why:
+            raise AlreadyExists(
+                f"a {snapshotter} snapshot {container_id!r} already exists in "
+                f"{conn.namespace or 'default'!r} ({why}): remove it or pick another name"
+            ) from None
+    return snapshots.prepare(conn, snapshotter, container_id, parent, labels, lease)
+
+
 def create_container(
     conn: Connection,
     container_id: str,
@@ -180,15 +198,7 @@ def create_container(
     stop_signal = options.stop_signal or image["config"].get("StopSignal") or "SIGTERM"
 
     with temporary_lease(conn) as lease:
-        try:
-            mounts = snapshots.prepare(
-                conn, options.snapshotter, container_id, image["top_chain_id"], lease=lease
-            )
-        except AlreadyExists:
-            raise AlreadyExists(
-                f"a {options.snapshotter} snapshot {container_id!r} already exists in "
-                f"{namespace!r} (left over by another client?): remove it or pick another name"
-            ) from None
+        mounts = _prepare_rootfs(conn, options.snapshotter, container_id, image, lease)
         try:
             reader = _file_reader(conn, mounts, image["layers"])
             spec = build_spec(
