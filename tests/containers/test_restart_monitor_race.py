@@ -15,6 +15,7 @@ import time
 from typing import Any, Dict, Iterator
 
 import pytest
+from ansible_collections.ocirt.containerd.plugins.module_utils.api.containers import update_labels
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers import (
     inspect,
     lifecycle,
@@ -26,6 +27,11 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.containers.option
     ContainerOptions,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.paths import Paths
+from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.container import (
+    DesiredContainer,
+    apply_container,
+    plan_container,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
     Connection,
 )
@@ -241,3 +247,24 @@ def test_an_exited_task_shows_no_pid(race_conn, monitored, tmp_path):
     assert (details["status"], details["exit_code"], details["pid"]) == ("stopped", 3, None)
     row = next(r for r in inspect.list_containers(race_conn) if r["id"] == "brief")
     assert (row["status"], row["pid"]) == ("stopped", None)
+
+
+@pytest.mark.containerd_series("1.6", "2.1")
+def test_a_policy_the_monitor_lost_is_handed_back(race_conn, monitored, tmp_path):
+    """A start cut short after the monitor was held off leaves a running container whose
+    policy nothing enforces: the next converge hands it back, then reports no change."""
+    name = f"lost-{secrets.token_hex(3)}"
+    options = ContainerOptions.from_dict(
+        {"image": BUSYBOX, "command": IGNORES_TERM, "restart_policy": "always"}
+    )
+    desired = DesiredContainer(name=name, options=options, paths=Paths(str(tmp_path / "logs")))
+    apply_container(race_conn, desired, plan_container(race_conn, desired))
+    update_labels(race_conn, name, {L.RESTART_STATUS: None})  # as a start cut short leaves it
+    plan = plan_container(race_conn, desired)
+    assert [a.kind for a in plan.actions] == ["monitor"], plan.summaries()
+    apply_container(race_conn, desired, plan)
+    assert plan_container(race_conn, desired).actions == []
+    pid = lifecycle.status(race_conn, name)["pid"]
+    lifecycle.kill(race_conn, name, "SIGKILL", all=True)
+    wait_for_new_task(race_conn, name, pid)  # the monitor brings it back again
+    lifecycle.remove(race_conn, name, force=True)

@@ -456,6 +456,11 @@ def stop(
             update_labels(conn, container_id, restart_monitor.STOPPED_LABELS)
 
 
+def hand_to_monitor(conn: Connection, container_id: str) -> None:
+    """Tell containerd's restart monitor to keep a running container running."""
+    update_labels(conn, container_id, restart_monitor.RUNNING_LABELS)
+
+
 def kill(conn: Connection, container_id: str, signal: Any = "SIGKILL", all: bool = False) -> None:
     """Send a signal to the container's task (no waiting, no deletion)."""
     get_container(conn, container_id)

@@ -31,6 +31,13 @@ def has_policy(container: Mapping[str, Any]) -> bool:
     return bool(policy) and policy != "no"
 
 
+def neglected(container: Mapping[str, Any]) -> bool:
+    """A policy the monitor is not told about (a start cut short after ``hold``): the
+    container runs, but nothing would bring it back."""
+    status = (container.get("labels") or {}).get(L.RESTART_STATUS)
+    return has_policy(container) and status != "running"
+
+
 def hold(conn: Connection, container: Mapping[str, Any]) -> Optional[str]:
     """Take the container out of the monitor's view; the status label it had (or None)."""
     status = (container.get("labels") or {}).get(L.RESTART_STATUS)

@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from ..api import containers as containers_api
 from ..api import tasks
 from ..containers import labels as L
-from ..containers import lifecycle
+from ..containers import lifecycle, restart_monitor
 from ..containers.inspect import stored_config
 from ..containers.options import ContainerOptions, canonical, config_hash
 from ..containers.paths import Paths
@@ -187,6 +187,9 @@ def plan_container(
         actions.append(Action("stop", desired.name, f"container is {status}"))
     elif desired.restart and status in RUNNING:
         actions.append(Action("restart", desired.name, "restart=true"))
+    elif final == "running" and restart_monitor.neglected(record):
+        reason = "its restart policy is not handed to containerd's restart monitor"
+        actions.append(Action("monitor", desired.name, reason))
     return Plan(actions, before=before, after={"status": final, "config": wanted})
 
 
@@ -223,7 +226,7 @@ def apply_container(conn: Connection, desired: DesiredContainer, plan: Plan) -> 
 def _undone_on_failure(action: Action) -> bool:
     """Pulls, creates and starts clean up after themselves when they fail; a stop, restart
     or remove that failed may have signalled or deleted something already."""
-    return "image_plan" in action.details or action.kind in ("create", "start")
+    return "image_plan" in action.details or action.kind in ("create", "start", "monitor")
 
 
 def _apply_action(
@@ -247,6 +250,9 @@ def _apply_action(
     elif action.kind == "restart":
         restarted = lifecycle.restart(conn, desired.name, timeout=desired.stop_timeout)
         done["restart"] = {"pid": restarted["pid"]}
+    elif action.kind == "monitor":
+        lifecycle.hand_to_monitor(conn, desired.name)
+        done["monitor"] = {"status": "running"}
 
 
 def plan_container_set(
