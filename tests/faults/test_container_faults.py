@@ -12,7 +12,7 @@ import stat
 import threading
 import time
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
 from harness.ansible_runner import run_module
@@ -35,14 +35,14 @@ def own_daemon(containerd, tmp_path) -> Iterator[ContainerdDaemon]:
         daemon.stop()
 
 
-def desired(ns: str, daemon: ContainerdDaemon) -> Dict[str, Any]:
+def desired(ns: str, daemon: ContainerdDaemon, generation: str = "a") -> Dict[str, Any]:
     containers = [
         {
             "name": f"app{i:02d}",
             "image": IMAGE,
             "command": ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.2; done"],
             "restart_policy": "always" if i % 2 else "no",
-            "env": {"INDEX": str(i)},
+            "env": {"INDEX": f"{i}{generation}"},
         }
         for i in range(COUNT)
     ]
@@ -71,6 +71,37 @@ def sigkill_during_task_create(daemon: ContainerdDaemon, ns: str, name: str) -> 
     daemon.proc.send_signal(signal.SIGKILL)
     daemon.proc.wait(timeout=30)
     daemon.proc = None
+    return hit
+
+
+def sigkill_during_remove(daemon: ContainerdDaemon, ns: str, name: str) -> bool:
+    """SIGKILL containerd as soon as the remove of ``name`` has deleted its task (its
+    bundle is gone), before the record and snapshot are; whether that point was seen."""
+    bundle = Path(daemon.state) / "io.containerd.runtime.v2.task" / ns / name
+    deadline = time.monotonic() + 240
+    while bundle.exists() and time.monotonic() < deadline:
+        time.sleep(0.002)
+    hit = not bundle.exists()
+    assert daemon.proc is not None
+    daemon.proc.send_signal(signal.SIGKILL)
+    daemon.proc.wait(timeout=30)
+    daemon.proc = None
+    return hit
+
+
+def interrupted_run(args: Dict[str, Any], kill: Callable[[], bool]) -> bool:
+    """Run the containers module and ``kill`` containerd meanwhile; the module must fail
+    saying so. What ``kill`` returned."""
+    results: List[Dict[str, Any]] = []
+    run = threading.Thread(
+        target=lambda: results.append(run_module("ocirt.containerd.containers", **args))
+    )
+    run.start()
+    hit = kill()
+    run.join(timeout=300)
+    assert not run.is_alive(), "the module did not return after containerd died"
+    assert results[0].get("failed") is True, results[0]
+    assert "containerd" in results[0]["msg"], results[0]["msg"]
     return hit
 
 
@@ -107,17 +138,7 @@ def test_sigkill_of_containerd_while_converging_20_containers(own_daemon, tmp_pa
     own_daemon.ctr("images", "import", str(archive), namespace=ns)
     args = desired(ns, own_daemon)
     try:
-        results: List[Dict[str, Any]] = []
-        run = threading.Thread(
-            target=lambda: results.append(run_module("ocirt.containerd.containers", **args))
-        )
-        run.start()
-        hit = sigkill_during_task_create(own_daemon, ns, KILL_AT)
-        run.join(timeout=300)
-        assert not run.is_alive(), "the module did not return after containerd died"
-        interrupted = results[0]
-        assert interrupted.get("failed") is True, interrupted
-        assert "containerd" in interrupted["msg"], interrupted["msg"]
+        hit = interrupted_run(args, lambda: sigkill_during_task_create(own_daemon, ns, KILL_AT))
         print(f"containerd killed {'during' if hit else 'just after'} the Create of {KILL_AT}")
 
         own_daemon.start()
@@ -126,6 +147,17 @@ def test_sigkill_of_containerd_while_converging_20_containers(own_daemon, tmp_pa
         assert all(c["status"] == "running" for c in converged["containers"]), converged
         check_nothing_stray(own_daemon, ns)
         again = run_module("ocirt.containerd.containers", **args)
+        assert not again.get("failed") and again["changed"] is False, again
+
+        # every container recreated (env differs); containerd killed during a remove
+        changed = desired(ns, own_daemon, generation="b")
+        hit = interrupted_run(changed, lambda: sigkill_during_remove(own_daemon, ns, KILL_AT))
+        print(f"containerd killed {'during' if hit else 'after'} the remove of {KILL_AT}")
+        own_daemon.start()
+        converged = run_module("ocirt.containerd.containers", **changed)
+        assert not converged.get("failed") and converged["changed"] is True, converged
+        check_nothing_stray(own_daemon, ns)
+        again = run_module("ocirt.containerd.containers", **changed)
         assert not again.get("failed") and again["changed"] is False, again
     finally:
         own_daemon.cleanup_namespace(ns)
