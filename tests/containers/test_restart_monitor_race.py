@@ -201,6 +201,11 @@ def test_a_restart_that_cannot_start_again_says_so(race_conn, monitored):
     assert "restart monitor keeps trying" in done["msg"], done["msg"]
     labels = lifecycle.get_container(race_conn, args["name"])["labels"]
     assert labels.get(L.RESTART_STATUS) == "running", labels
+    # a stop tells the monitor to give up, though there is no task to stop
+    assert lifecycle.stop(race_conn, args["name"])["changed"] is True
+    labels = lifecycle.get_container(race_conn, args["name"])["labels"]
+    assert labels.get(L.RESTART_STATUS) == "stopped", labels
+    assert lifecycle.stop(race_conn, args["name"])["changed"] is False
     lifecycle.remove(race_conn, args["name"], force=True)
 
 

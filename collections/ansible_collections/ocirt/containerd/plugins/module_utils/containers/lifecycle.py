@@ -446,14 +446,18 @@ def stop(
     """
     container = get_container(conn, container_id)
     sig, grace = _stop_settings(container, signal, timeout)
-    if tasks.get_process(conn, container_id) is None:
+    wanted = (container.get("labels") or {}).get(L.RESTART_STATUS)
+    if tasks.get_process(conn, container_id) is None and wanted in (None, "", "stopped"):
         return {"changed": False, "exit_code": None, "exited_at": None, "killed": False}
     held = restart_monitor.hold(conn, container)
     try:
-        return _stop_task(conn, container, sig, grace)
+        result = _stop_task(conn, container, sig, grace)
     finally:
         if held:
             update_labels(conn, container_id, restart_monitor.STOPPED_LABELS)
+    # no task, but the monitor was told to start one (a start that keeps failing)
+    result["changed"] = result["changed"] or held == "running"
+    return result
 
 
 def hand_to_monitor(conn: Connection, container_id: str) -> None:
