@@ -498,7 +498,7 @@ def restart(conn: Connection, container_id: str, timeout: Optional[float] = None
         retry = (
             "containerd's restart monitor keeps trying to start it"
             if held == "running"
-            else f"start it again with `ocirt start {container_id}` once the cause is fixed"
+            else "it stays stopped until started again"
         )
         raise RestartFailed(
             f"container {container_id!r} was stopped but did not start again ({exc}); {retry}"
