@@ -131,7 +131,8 @@ def check_nothing_stray(daemon: ContainerdDaemon, ns: str) -> None:
     assert sorted(p.name for p in (LOG_ROOT / ns).iterdir()) == [n + ".log" for n in names]
 
 
-@pytest.mark.containerd_series("1.6", "2.1")  # 20 containers three times over: one series suffices
+# heavy (20 containers, five converges, two daemon kills): the series Debian 12 ships only
+@pytest.mark.containerd_series("1.6")
 def test_sigkill_of_containerd_while_converging_20_containers(own_daemon, tmp_path):
     ns = f"faults-{secrets.token_hex(3)}"
     archive = write_oci_archive(busybox_image(), tmp_path / "busybox.tar", ref_name=IMAGE)
