@@ -91,7 +91,7 @@ def sigkill_during_remove(daemon: ContainerdDaemon, ns: str, name: str) -> bool:
 
 def interrupted_run(args: Dict[str, Any], kill: Callable[[], bool]) -> bool:
     """Run the containers module and ``kill`` containerd meanwhile; the module must fail
-    saying so. What ``kill`` returned."""
+    saying so, and changed. What ``kill`` returned."""
     results: List[Dict[str, Any]] = []
     run = threading.Thread(
         target=lambda: results.append(run_module("ocirt.containerd.containers", **args))
@@ -102,6 +102,8 @@ def interrupted_run(args: Dict[str, Any], kill: Callable[[], bool]) -> bool:
     assert not run.is_alive(), "the module did not return after containerd died"
     assert results[0].get("failed") is True, results[0]
     assert "containerd" in results[0]["msg"], results[0]["msg"]
+    # containers before the one it failed on were converged: the failure says changed
+    assert results[0]["changed"] is True, results[0]
     return hit
 
 

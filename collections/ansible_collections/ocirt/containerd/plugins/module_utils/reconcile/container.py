@@ -194,14 +194,13 @@ def plan_container(
 
 
 class ContainerApplyFailed(OcirtError):
-    """An apply that failed part-way, with what it had done: results must say ``changed``
-    when the machine was changed before the failure (a pulled image, a removed container,
-    a stopped task), not the ``changed: false`` of a failure that did nothing."""
+    """An apply that failed part-way: results must say ``changed`` when the machine was
+    changed before the failure (a pulled image, a removed container, a stopped task), not
+    the ``changed: false`` of a failure that did nothing."""
 
-    def __init__(self, message: str, changed: bool, done: Dict[str, Any]) -> None:
+    def __init__(self, message: str, changed: bool) -> None:
         super().__init__(message)
         self.changed = changed
-        self.done = done
 
 
 def apply_container(conn: Connection, desired: DesiredContainer, plan: Plan) -> Dict[str, Any]:
@@ -218,7 +217,6 @@ def apply_container(conn: Connection, desired: DesiredContainer, plan: Plan) -> 
             raise ContainerApplyFailed(
                 f"container {desired.name}: {action.kind} failed{before}: {exc}",
                 changed=bool(done) or not _undone_on_failure(action),
-                done=done,
             ) from exc
     return done
 
