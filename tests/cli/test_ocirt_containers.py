@@ -69,3 +69,28 @@ def test_run_ps_exec_logs_stop_rm(containerd, containerd_namespace, busybox, tmp
     assert containerd.ctr("containers", "ls", "-q", namespace=ns).stdout.strip() == ""
     missing = ocirt("inspect", "web", env=env)
     assert missing.returncode == 1 and missing.stderr.startswith("ocirt: ")
+
+
+def test_run_whose_start_fails_cleans_up_only_with_rm(
+    containerd, containerd_namespace, busybox, tmp_path
+):
+    """As docker: `run --rm` leaves nothing when the command cannot start, a plain `run`
+    leaves the container created (to be inspected, or removed)."""
+    ns = containerd_namespace
+    containerd.ctr(
+        "images",
+        "import",
+        str(write_oci_archive(busybox, tmp_path / "b.tar", ref_name=IMAGE)),
+        namespace=ns,
+    )
+    env = env_for(containerd, ns)
+    gone = ocirt("run", "--rm", "--name", "gone", IMAGE, "/no/such/command", env=env)
+    assert gone.returncode == 1 and "/no/such/command" in gone.stderr, gone.stderr
+    assert containerd.ctr("containers", "ls", "-q", namespace=ns).stdout.strip() == ""
+    assert "gone" not in containerd.ctr("snapshots", "ls", namespace=ns).stdout
+
+    kept = ocirt("run", "--name", "kept", IMAGE, "/no/such/command", env=env)
+    assert kept.returncode == 1 and "/no/such/command" in kept.stderr, kept.stderr
+    rows = json.loads(ocirt("--json", "ps", "-a", env=env).stdout)
+    assert [(r["id"], r["status"]) for r in rows] == [("kept", "created")]
+    assert ocirt("rm", "kept", env=env).returncode == 0

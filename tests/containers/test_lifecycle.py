@@ -3,10 +3,11 @@ containerd's own ctr where it can see the result."""
 
 import json
 import os
+import subprocess
 import time
 
 import pytest
-from ansible_collections.ocirt.containerd.plugins.module_utils.api import snapshots
+from ansible_collections.ocirt.containerd.plugins.module_utils.api import leases, snapshots
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers import (
     inspect,
     lifecycle,
@@ -14,7 +15,11 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.containers import
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.exec import (
     exec_command,
 )
+from ansible_collections.ocirt.containerd.plugins.module_utils.containers.labels import CREATOR
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.logs import read_log
+from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import (
+    AlreadyExists,
+)
 
 TRAP_TERM = [
     "sh",
@@ -218,3 +223,43 @@ def test_list_containers_uses_two_calls(conn, make):
     rows = {r["id"]: r for r in inspect.list_containers(conn)}
     assert [rows[f"many-{i}"]["status"] for i in range(3)] == ["running", "running", "created"]
     assert all(rows[f"many-{i}"]["managed"] for i in range(3))
+
+
+def test_create_clears_the_snapshot_of_an_abandoned_create(conn, make):
+    """A create cut short between snapshot and record (containerd or ocirt killed) leaves
+    a snapshot labelled with its creator: cleared once that process is gone, refused while
+    it runs, and one without the label (another client's) is left alone."""
+    make("model", start=False)
+    parent = snapshots.stat_snapshot(conn, "overlayfs", "model")["parent"]
+    gone = subprocess.Popen(["true"])
+    gone.wait(timeout=30)
+    lease = leases.create_lease(conn)
+    snapshots.prepare(
+        conn, "overlayfs", "orphan", parent, {CREATOR: f"{gone.pid}:1:{lease}"}, lease
+    )
+    make("orphan", start=False)
+    assert lifecycle.get_container(conn, "orphan")["snapshot_key"] == "orphan"
+    labels = snapshots.stat_snapshot(conn, "overlayfs", "orphan")["labels"]
+    assert labels[CREATOR].startswith(f"{os.getpid()}:"), labels
+    assert lease not in [x["id"] for x in leases.list_leases(conn)]
+
+    alive = subprocess.Popen(["sleep", "60"])
+    try:
+        with open(f"/proc/{alive.pid}/stat") as f:
+            ticks = f.read().rsplit(")", 1)[1].split()[19]
+        held = leases.create_lease(conn)  # as the live creator holds one
+        snapshots.prepare(
+            conn, "overlayfs", "busy", parent, {CREATOR: f"{alive.pid}:{ticks}:x"}, held
+        )
+        with pytest.raises(AlreadyExists, match=f"being created by process {alive.pid}"):
+            make("busy", start=False)
+        assert snapshots.stat_snapshot(conn, "overlayfs", "busy") is not None
+    finally:
+        alive.kill()
+        alive.wait(timeout=30)
+        snapshots.remove(conn, "overlayfs", "busy")
+    snapshots.prepare(conn, "overlayfs", "foreign", parent, lease=held)
+    with pytest.raises(AlreadyExists, match="left over by another client"):
+        make("foreign", start=False)
+    snapshots.remove(conn, "overlayfs", "foreign")
+    leases.delete_lease(conn, held)

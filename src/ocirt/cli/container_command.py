@@ -33,6 +33,7 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connect
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import (
     AlreadyExists,
+    OcirtError,
 )
 
 from .output import print_json, print_table
@@ -157,7 +158,13 @@ def run_run(args: argparse.Namespace, conn: Connection) -> int:
     if plan.before is not None:
         raise AlreadyExists(f"container {name} already exists: remove it or pick another --name")
     apply_container(conn, desired, plan)
-    started = lifecycle.start(conn, name, wait=not args.detach)
+    try:
+        started = lifecycle.start(conn, name, wait=not args.detach)
+    except OcirtError:
+        # as docker: `run --rm` leaves nothing behind, a plain `run` leaves it created
+        if args.rm:
+            lifecycle.remove(conn, name, force=True)
+        raise
     if args.detach:
         print(name)
         return 0

@@ -119,6 +119,7 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.module_support im
     run_with_connection,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.container import (
+    ContainerApplyFailed,
     DesiredContainer,
     apply_container,
     plan_container,
@@ -169,7 +170,10 @@ def main() -> None:
         plan = plan_container(conn, desired)
         result = {"changed": plan.changed, "actions": plan.summaries()}
         if plan.changed and not module.check_mode:
-            done = apply_container(conn, desired, plan)
+            try:
+                done = apply_container(conn, desired, plan)
+            except ContainerApplyFailed as exc:
+                module.fail_json(msg=str(exc), changed=exc.changed, actions=result["actions"])
             for warning in (done.get("create") or {}).get("warnings") or []:
                 module.warn(warning)  # e.g. a restart policy this containerd does not know
         if p["state"] == "absent":

@@ -79,6 +79,16 @@ containers:
     oom_killed:
       description: Whether the last run ended in an out-of-memory kill.
       type: bool
+    started_at:
+      description: When the current (or last) run started.
+      type: str
+    restart_count:
+      description:
+        - How often containerd's restart monitor restarted the container since it was last
+          started (by ocirt or the module); reset by a start or restart, as in docker.
+        - containerd 1.6 does not count restarts; there it is V(0) while the process is the
+          one ocirt started and null once the monitor has replaced it.
+      type: int
     image:
       description: Image name.
       type: str

@@ -100,6 +100,7 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.module_support im
     run_with_connection,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.container import (
+    ContainerApplyFailed,
     DesiredContainer,
     apply_container,
     plan_container_set,
@@ -134,7 +135,16 @@ def main() -> None:
         report, before, after = [], {}, {}
         for wanted, plan in planned:
             if plan.changed and not module.check_mode:
-                done = apply_container(conn, wanted, plan)
+                try:
+                    done = apply_container(conn, wanted, plan)
+                except ContainerApplyFailed as exc:
+                    # the containers before this one were converged: say so
+                    failed = {"name": wanted.name, "changed": exc.changed, "failed": True}
+                    module.fail_json(
+                        msg=str(exc),
+                        changed=exc.changed or any(r["changed"] for r in report),
+                        containers=[*report, {**failed, "actions": plan.summaries()}],
+                    )
                 for warning in (done.get("create") or {}).get("warnings") or []:
                     module.warn(f"{wanted.name}: {warning}")
             status = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from ..transport.connection import Connection, Method
 from ..wire.schema import STRING, Field, MapOf, Message
@@ -64,3 +64,17 @@ DELETE = Method(_SERVICE + "Delete", DELETE_REQUEST, EMPTY)
 def list_containers(conn: Connection, filters: Sequence[str] = ()) -> List[Dict[str, Any]]:
     """Container records in the connection's namespace."""
     return conn.call(LIST, {"filters": list(filters)})["containers"]
+
+
+def update_labels(
+    conn: Connection, container_id: str, changes: Mapping[str, Optional[str]]
+) -> None:
+    """Set labels (None removes one) in one Update; the other labels stay as they are."""
+    if not changes:
+        return
+    kept = {k: v for k, v in changes.items() if v is not None}
+    request = {
+        "container": {"id": container_id, "labels": kept},
+        "update_mask": {"paths": [f"labels.{k}" for k in sorted(changes)]},
+    }
+    conn.call(UPDATE, request)

@@ -14,8 +14,9 @@ from ..api import containers as containers_api
 from ..api import tasks
 from ..transport.connection import Connection
 from . import labels as L
-from .lifecycle import _oom_kills, describe_state, get_container
+from .lifecycle import get_container
 from .spec import summarize
+from .state import describe_state, oom_kills
 
 
 def decode_spec(container: Mapping[str, Any]) -> Dict[str, Any]:
@@ -57,7 +58,8 @@ def _row(container: Mapping[str, Any], task: Optional[Mapping[str, Any]]) -> Dic
 
 def list_containers(conn: Connection, filters: Sequence[str] = ()) -> List[Dict[str, Any]]:
     """One row per container: id, image, command, created_at, managed, restart_policy,
-    labels, status, pid, exit_code, exited_at, started_at, oom_killed. Two API calls."""
+    labels, status, pid, exit_code, exited_at, started_at, oom_killed, restart_count (None:
+    restarted by containerd 1.6, which does not count). Two API calls."""
     records = containers_api.list_containers(conn, filters)
     by_id = {(t.get("container_id") or t["id"]): t for t in tasks.list_tasks(conn)}
     rows = [_row(c, by_id.get(c["id"])) for c in records]
@@ -72,7 +74,7 @@ def inspect_container(conn: Connection, container_id: str) -> Dict[str, Any]:
     task = tasks.get_process(conn, container_id)
     row = _row(container, task)
     if row["status"] == "stopped" and task is not None:
-        row["oom_killed"] = _oom_kills(conn, container_id) > 0
+        row["oom_killed"] = oom_kills(conn, container_id) > 0
     labels = container.get("labels") or {}
     spec = decode_spec(container)
     row.update(
@@ -86,7 +88,6 @@ def inspect_container(conn: Connection, container_id: str) -> Dict[str, Any]:
             "snapshot_key": container.get("snapshot_key", ""),
             "updated_at": container.get("updated_at"),
             "log_path": labels.get(L.LOG_PATH, ""),
-            "restart_count": int(labels.get(L.RESTART_COUNT) or 0),
         }
     )
     return row

@@ -14,9 +14,13 @@ LOG_PATH = "io.ocirt/log-path"
 STOP_SIGNAL = "io.ocirt/stop-signal"
 STOP_TIMEOUT = "io.ocirt/stop-timeout"
 STARTED_AT = "io.ocirt/started-at"
+#: pid of the task ocirt started: another pid means the restart monitor replaced it
+STARTED_PID = "io.ocirt/started-pid"
 EXIT_CODE = "io.ocirt/exit-code"
 EXITED_AT = "io.ocirt/exited-at"
 OOM_KILLED = "io.ocirt/oom-killed"
+#: on a container's snapshot: "<pid>:<start ticks>:<lease>" of the process creating it
+CREATOR = "io.ocirt/creator"
 #: Container extension holding the canonical desired configuration (JSON).
 CONFIG_EXTENSION = "io.ocirt/config"
 CONFIG_TYPE_URL = "io.ocirt/ContainerConfig"

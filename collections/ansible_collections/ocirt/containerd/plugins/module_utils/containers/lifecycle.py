@@ -16,6 +16,7 @@ from typing import Any, Dict, List, Mapping, Optional
 
 from ..api import containers as containers_api
 from ..api import content, images, snapshots, tasks, version
+from ..api.containers import update_labels
 from ..api.identifiers import validate_identifier
 from ..api.leases import temporary_lease
 from ..images.local_state import local_state
@@ -28,16 +29,17 @@ from ..transport.errors import (
     InvalidInput,
     NotFound,
     OcirtError,
+    RemoteError,
     Timeout,
 )
 from ..wire.schema import BOOL, STRING, UINT32, Field, Message
 from ..wire.wellknown import pack_any
+from . import creator, restart_monitor, rootfs, task_recovery
 from . import labels as L
-from . import rootfs
 from .options import ContainerOptions, canonical_json, config_hash, parse_signal, signal_name
 from .paths import Paths
 from .spec import SPEC_TYPE_URL, build_spec
-from .stats import stats
+from .state import describe_state, oom_kills
 
 RUNTIME_RUNC_V2 = "io.containerd.runc.v2"
 RUNC_OPTIONS = Message(
@@ -71,23 +73,17 @@ class ContainerRunning(FailedPrecondition):
     pass
 
 
+class RestartFailed(OcirtError):
+    """A restart that did not end with the container running; the message says where it
+    stopped."""
+
+
 def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc)
 
 
 def _iso(ts: Optional[datetime.datetime]) -> str:
     return ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if ts else ""
-
-
-def parse_time(text: Optional[str]) -> Optional[datetime.datetime]:
-    if not text:
-        return None
-    try:
-        return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
-            tzinfo=datetime.timezone.utc
-        )
-    except ValueError:
-        return None
 
 
 def get_container(conn: Connection, container_id: str) -> Dict[str, Any]:
@@ -98,20 +94,6 @@ def get_container(conn: Connection, container_id: str) -> Dict[str, Any]:
         raise ContainerNotFound(
             f"no container {container_id!r} in namespace {conn.namespace!r}"
         ) from None
-
-
-def update_labels(
-    conn: Connection, container_id: str, changes: Mapping[str, Optional[str]]
-) -> None:
-    """Set labels (None removes one); other labels stay as they are."""
-    if not changes:
-        return
-    kept = {k: v for k, v in changes.items() if v is not None}
-    request = {
-        "container": {"id": container_id, "labels": kept},
-        "update_mask": {"paths": [f"labels.{k}" for k in sorted(changes)]},
-    }
-    conn.call(containers_api.UPDATE, request)
 
 
 def _image_for(conn: Connection, options: ContainerOptions) -> Dict[str, Any]:
@@ -162,6 +144,24 @@ def _prepare_host_paths(options: ContainerOptions, namespace: str, paths: Paths)
             os.makedirs(paths.volume_path(namespace, m["source"]), mode=0o755, exist_ok=True)
 
 
+def _prepare_rootfs(
+    conn: Connection, snapshotter: str, container_id: str, image: Mapping[str, Any], lease: str
+) -> List[Dict[str, Any]]:
+    """The container's active snapshot, clearing one an interrupted create left behind."""
+    labels = creator.claim(lease)
+    parent = image["top_chain_id"]
+    try:
+        return snapshots.prepare(conn, snapshotter, container_id, parent, labels, lease)
+    except AlreadyExists:
+        why = creator.clear_abandoned(conn, snapshotter, container_id)
+        if why:
+            raise AlreadyExists(
+                f"a {snapshotter} snapshot {container_id!r} already exists in "
+                f"{conn.namespace or 'default'!r} ({why}): remove it or pick another name"
+            ) from None
+    return snapshots.prepare(conn, snapshotter, container_id, parent, labels, lease)
+
+
 def create_container(
     conn: Connection,
     container_id: str,
@@ -198,15 +198,7 @@ def create_container(
     stop_signal = options.stop_signal or image["config"].get("StopSignal") or "SIGTERM"
 
     with temporary_lease(conn) as lease:
-        try:
-            mounts = snapshots.prepare(
-                conn, options.snapshotter, container_id, image["top_chain_id"], lease=lease
-            )
-        except AlreadyExists:
-            raise AlreadyExists(
-                f"a {options.snapshotter} snapshot {container_id!r} already exists in "
-                f"{namespace!r} (left over by another client?): remove it or pick another name"
-            ) from None
+        mounts = _prepare_rootfs(conn, options.snapshotter, container_id, image, lease)
         try:
             reader = _file_reader(conn, mounts, image["layers"])
             spec = build_spec(
@@ -273,20 +265,22 @@ def _record_exit(
     )
 
 
-def _oom_kills(conn: Connection, container_id: str) -> int:
-    """OOM kills counted by the task's cgroup (readable until the task is deleted)."""
+def _delete_task(conn: Connection, container_id: str) -> Optional[Dict[str, Any]]:
+    """Tasks.Delete; None if there is no task, also when another client deleted it at the
+    same moment (containerd then answers UNKNOWN "ttrpc: closed": the shim shut down)."""
     try:
-        s = stats(conn, container_id)
-    except OcirtError:
-        return 0
-    return int((s or {}).get("oom_kills") or 0)
+        return tasks.delete_task(conn, container_id)
+    except RemoteError:
+        if tasks.get_process(conn, container_id) is None:
+            return None
+        raise
 
 
 def _reap(conn: Connection, container: Mapping[str, Any]) -> Optional[Dict[str, Any]]:
     """Delete an exited task, keeping its exit status (and OOM kill) on the container."""
     cid = container["id"]
-    oom = _oom_kills(conn, cid) > 0
-    deleted = tasks.delete_task(conn, cid)
+    oom = oom_kills(conn, cid) > 0
+    deleted = _delete_task(conn, cid)
     if deleted is None:
         return None
     if (container.get("labels") or {}).get(L.MANAGED) == "true":
@@ -301,61 +295,140 @@ def _reap(conn: Connection, container: Mapping[str, Any]) -> Optional[Dict[str, 
     }
 
 
+def _is_up(task: Optional[Mapping[str, Any]]) -> bool:
+    return task is not None and task["status"] in (
+        tasks.STATUS_RUNNING,
+        tasks.STATUS_PAUSED,
+        tasks.STATUS_PAUSING,
+    )
+
+
 def start(conn: Connection, container_id: str, wait: bool = False) -> Dict[str, Any]:
     """Create and start the task: {'changed', 'pid', 'waiter'}.
 
     stdout and stderr go to the container's log file (``file://`` URI: the shim appends to
     it). With ``wait=True`` a Tasks.Wait is registered before Start and returned as
     ``waiter`` (``.result(timeout)`` -> {'exit_status', 'exited_at'}), so the exit of a
-    short-lived process cannot be missed.
+    short-lived process cannot be missed. containerd's restart monitor is kept out until
+    the task runs (restart_monitor), and gets its label back if the start fails.
     """
     container = get_container(conn, container_id)
     task = tasks.get_process(conn, container_id)
-    if task is not None:
-        if task["status"] in (tasks.STATUS_RUNNING, tasks.STATUS_PAUSED, tasks.STATUS_PAUSING):
-            return {"changed": False, "pid": task["pid"], "waiter": None}
-        if task["status"] == tasks.STATUS_STOPPED:
+    if _is_up(task):
+        return {"changed": False, "pid": task["pid"], "waiter": None}
+    held = restart_monitor.hold(conn, container)
+    try:
+        return _start_task(conn, container, wait, monitored=bool(held))
+    except BaseException:
+        restart_monitor.give_back(conn, container_id, held)
+        raise
+
+
+def _start_task(
+    conn: Connection, container: Mapping[str, Any], wait: bool, monitored: bool
+) -> Dict[str, Any]:
+    cid = container["id"]
+    task = tasks.get_process(conn, cid)
+    if _is_up(task):  # a restart the monitor had begun before it was held off
+        pid, waiter = task["pid"], tasks.wait(conn, cid) if wait else None
+    else:
+        if task is not None and task["status"] == tasks.STATUS_STOPPED:
             _reap(conn, container)
-        else:  # created but never started (an interrupted start): start it afresh
-            tasks.delete_task(conn, container_id)
+        elif task is not None:  # created but never started (an interrupted start)
+            _delete_task(conn, cid)
+        pid, waiter = _create_and_start(conn, container, wait)
     labels = container.get("labels") or {}
-    log_path = labels.get(L.LOG_PATH, "")
+    changes: Dict[str, Optional[str]] = {}
+    if labels.get(L.MANAGED) == "true":
+        changes = {L.STARTED_AT: _iso(_now()), L.STARTED_PID: str(pid), L.EXIT_CODE: None}
+        changes.update({L.EXITED_AT: None, L.OOM_KILLED: None})
+    if monitored or restart_monitor.has_policy(container):
+        # only now: a status label on a container without a task would make the monitor
+        # start one itself, racing with this start
+        changes.update(restart_monitor.RUNNING_LABELS)
+    update_labels(conn, cid, changes)
+    return {"changed": True, "pid": pid, "waiter": waiter}
+
+
+def _create_and_start(conn: Connection, container: Mapping[str, Any], wait: bool) -> tuple:
+    """A new task with the container's log file as stdout and stderr: (pid, waiter)."""
+    cid = container["id"]
+    log_path = (container.get("labels") or {}).get(L.LOG_PATH, "")
     uri = ""
     if log_path:
         os.makedirs(os.path.dirname(log_path), mode=0o755, exist_ok=True)
         uri = "file://" + log_path
     mounts = snapshots.mounts(conn, container["snapshotter"], container["snapshot_key"])
-    tasks.create_task(conn, container_id, mounts, stdout=uri, stderr=uri)
-    waiter = tasks.wait(conn, container_id) if wait else None
+    task_recovery.create_task(conn, cid, mounts, uri)
+    waiter = tasks.wait(conn, cid) if wait else None
     try:
-        pid = tasks.start(conn, container_id)
+        return tasks.start(conn, cid), waiter
     except BaseException:
         if waiter is not None:
             waiter.cancel()
-        tasks.delete_task(conn, container_id)
+        _delete_task(conn, cid)
         raise
-    changes: Dict[str, Optional[str]] = {
-        L.STARTED_AT: _iso(_now()),
-        L.EXIT_CODE: None,
-        L.EXITED_AT: None,
-        L.OOM_KILLED: None,
-    }
-    policy = labels.get(L.RESTART_POLICY, "")
-    if policy and policy != "no":
-        # only now: a status label on a container without a task would make the monitor
-        # start one itself, racing with this start
-        changes[L.RESTART_STATUS] = "running"
-        changes[L.RESTART_EXPLICITLY_STOPPED] = None
-    if labels.get(L.MANAGED) == "true":
-        update_labels(conn, container_id, changes)
-    return {"changed": True, "pid": pid, "waiter": waiter}
 
 
-def _stop_defaults(container: Mapping[str, Any]) -> tuple:
+def _stop_settings(container: Mapping[str, Any], signal: Any, timeout: Optional[float]) -> tuple:
+    """(signal number, grace seconds): the caller's, else those stored at creation."""
     labels = container.get("labels") or {}
     sig = labels.get(L.STOP_SIGNAL) or labels.get("io.containerd.image.config.stop-signal")
-    timeout = labels.get(L.STOP_TIMEOUT)
-    return sig or "SIGTERM", float(timeout) if timeout else 10.0
+    stored = labels.get(L.STOP_TIMEOUT)
+    sig = parse_signal(signal if signal is not None else sig or "SIGTERM")
+    if timeout is None:
+        timeout = float(stored) if stored else 10.0
+    return sig, float(timeout)
+
+
+def _terminate(conn: Connection, container_id: str, status: int, sig: int, grace: float) -> tuple:
+    """Signal a live task, wait up to ``grace`` s, then SIGKILL all its processes: (the
+    Wait result, or None if it was gone already; whether SIGKILL was needed)."""
+    if status in (tasks.STATUS_PAUSED, tasks.STATUS_PAUSING):
+        tasks.resume(conn, container_id)
+    waiter = tasks.wait(conn, container_id)
+    try:
+        tasks.kill(conn, container_id, sig, all=sig == SIGKILL)
+        try:
+            return waiter.result(grace), False
+        except Timeout:
+            tasks.kill(conn, container_id, SIGKILL, all=True)
+            return waiter.result(KILL_GRACE), True
+    except NotFound:
+        return None, False  # exited between Get and Kill
+    finally:
+        waiter.cancel()
+
+
+def _stop_task(
+    conn: Connection, container: Mapping[str, Any], sig: int, grace: float
+) -> Dict[str, Any]:
+    """Stop the task, whatever its status, and delete it; the result ``stop`` returns."""
+    cid = container["id"]
+    result: Dict[str, Any] = {"changed": False, "exit_code": None, "exited_at": None}
+    result["killed"] = False
+    task = tasks.get_process(conn, cid)
+    if task is None:
+        return result
+    result["changed"] = True
+    if task["status"] == tasks.STATUS_CREATED:
+        _delete_task(conn, cid)
+        return result
+    exited = None
+    if task["status"] != tasks.STATUS_STOPPED:
+        exited, result["killed"] = _terminate(conn, cid, task["status"], sig, grace)
+    reaped = _reap(conn, container)
+    if reaped is None and exited is not None:  # another client (ctr?) deleted it first
+        reaped = {
+            "exit_code": exited["exit_status"],
+            "exited_at": exited["exited_at"],
+            "oom_killed": False,
+        }
+        if (container.get("labels") or {}).get(L.MANAGED) == "true":
+            _record_exit(conn, cid, exited["exit_status"], exited["exited_at"], False)
+    if reaped:
+        result.update(reaped)
+    return result
 
 
 def stop(
@@ -367,57 +440,29 @@ def stop(
     """Signal, wait up to ``timeout`` s, then SIGKILL; delete the task to collect the exit.
 
     Returns {'changed', 'exit_code', 'exited_at', 'killed' (SIGKILL was needed),
-    'oom_killed'}. The restart monitor is told first (status=stopped), so it does not
-    bring the container back.
+    'oom_killed'}. containerd's restart monitor is kept out while the task stops and told
+    status=stopped at the end, also when the stop failed: it then finishes the stop rather
+    than undoing it.
     """
     container = get_container(conn, container_id)
-    default_sig, default_timeout = _stop_defaults(container)
-    sig = parse_signal(signal if signal is not None else default_sig)
-    timeout = default_timeout if timeout is None else float(timeout)
-    labels = container.get("labels") or {}
-    if labels.get(L.RESTART_STATUS):
-        update_labels(
-            conn, container_id, {L.RESTART_STATUS: "stopped", L.RESTART_EXPLICITLY_STOPPED: "true"}
-        )
-    task = tasks.get_process(conn, container_id)
-    result = {"changed": False, "exit_code": None, "exited_at": None, "killed": False}
-    exited = None
-    if task is None:
-        return result
-    if task["status"] == tasks.STATUS_CREATED:
-        tasks.delete_task(conn, container_id)
-        result["changed"] = True
-        return result
-    if task["status"] != tasks.STATUS_STOPPED:
-        if task["status"] in (tasks.STATUS_PAUSED, tasks.STATUS_PAUSING):
-            tasks.resume(conn, container_id)
-        waiter = tasks.wait(conn, container_id)
-        try:
-            try:
-                tasks.kill(conn, container_id, sig)
-                exited = waiter.result(timeout)
-            except Timeout:
-                result["killed"] = True
-                tasks.kill(conn, container_id, SIGKILL, all=True)
-                exited = waiter.result(KILL_GRACE)
-            except NotFound:
-                pass  # exited between Get and Kill
-        finally:
-            waiter.cancel()
-    reaped = _reap(conn, container)
-    if reaped is None and exited is not None:
-        # containerd's restart monitor, told status=stopped, deleted the task first
-        reaped = {
-            "exit_code": exited["exit_status"],
-            "exited_at": exited["exited_at"],
-            "oom_killed": False,
-        }
-        if labels.get(L.MANAGED) == "true":
-            _record_exit(conn, container_id, exited["exit_status"], exited["exited_at"], False)
-    result["changed"] = True
-    if reaped:
-        result.update(reaped)
+    sig, grace = _stop_settings(container, signal, timeout)
+    wanted = (container.get("labels") or {}).get(L.RESTART_STATUS)
+    if tasks.get_process(conn, container_id) is None and wanted in (None, "", "stopped"):
+        return {"changed": False, "exit_code": None, "exited_at": None, "killed": False}
+    held = restart_monitor.hold(conn, container)
+    try:
+        result = _stop_task(conn, container, sig, grace)
+    finally:
+        if held:
+            update_labels(conn, container_id, restart_monitor.STOPPED_LABELS)
+    # no task, but the monitor was told to start one (a start that keeps failing)
+    result["changed"] = result["changed"] or held == "running"
     return result
+
+
+def hand_to_monitor(conn: Connection, container_id: str) -> None:
+    """Tell containerd's restart monitor to keep a running container running."""
+    update_labels(conn, container_id, restart_monitor.RUNNING_LABELS)
 
 
 def kill(conn: Connection, container_id: str, signal: Any = "SIGKILL", all: bool = False) -> None:
@@ -430,9 +475,34 @@ def kill(conn: Connection, container_id: str, signal: Any = "SIGKILL", all: bool
 
 
 def restart(conn: Connection, container_id: str, timeout: Optional[float] = None) -> Dict[str, Any]:
-    """Stop (as ``stop``) then start; {'stopped': stop result, 'pid'}."""
-    stopped = stop(conn, container_id, timeout=timeout)
-    started = start(conn, container_id)
+    """Stop (as ``stop``) then start: {'stopped': stop result, 'pid', 'changed'}.
+
+    containerd's restart monitor is kept out from before the signal until the new task
+    runs. It ends with the container running, or raises RestartFailed saying how far it
+    got; the monitor then gets its label back, so a policy still brings the container back.
+    """
+    container = get_container(conn, container_id)
+    sig, grace = _stop_settings(container, None, timeout)
+    held = restart_monitor.hold(conn, container)
+    try:
+        stopped = _stop_task(conn, container, sig, grace)
+    except OcirtError as exc:
+        restart_monitor.give_back(conn, container_id, held)
+        raise RestartFailed(
+            f"restart of container {container_id!r} failed while stopping it: {exc}"
+        ) from exc
+    try:
+        started = _start_task(conn, container, wait=False, monitored=bool(held))
+    except OcirtError as exc:
+        restart_monitor.give_back(conn, container_id, held)
+        retry = (
+            "containerd's restart monitor keeps trying to start it"
+            if held == "running"
+            else "it stays stopped until started again"
+        )
+        raise RestartFailed(
+            f"container {container_id!r} was stopped but did not start again ({exc}); {retry}"
+        ) from exc
     return {"stopped": stopped, "pid": started["pid"], "changed": True}
 
 
@@ -461,17 +531,8 @@ def remove(
     task = tasks.get_process(conn, container_id)
     if task is not None:
         if task["status"] not in (tasks.STATUS_STOPPED, tasks.STATUS_CREATED):
-            if task["status"] in (tasks.STATUS_PAUSED, tasks.STATUS_PAUSING):
-                tasks.resume(conn, container_id)
-            waiter = tasks.wait(conn, container_id)
-            try:
-                tasks.kill(conn, container_id, SIGKILL, all=True)
-                waiter.result(KILL_GRACE)
-            except NotFound:
-                pass
-            finally:
-                waiter.cancel()
-        tasks.delete_task(conn, container_id)
+            _terminate(conn, container_id, task["status"], SIGKILL, KILL_GRACE)
+        _delete_task(conn, container_id)
     try:
         conn.call(containers_api.DELETE, {"id": container_id})
     except NotFound:
@@ -490,55 +551,12 @@ def remove(
     return {"changed": True}
 
 
-def process_started_at(pid: int) -> Optional[datetime.datetime]:
-    """When a host process started, from /proc (the daemon is on this machine)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        ticks = int(fields[19])
-        with open("/proc/stat") as f:
-            btime = next(int(line.split()[1]) for line in f if line.startswith("btime "))
-    except (OSError, ValueError, IndexError, StopIteration):
-        return None
-    seconds = btime + ticks / os.sysconf("SC_CLK_TCK")
-    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc)
-
-
-def describe_state(
-    container: Mapping[str, Any], task: Optional[Mapping[str, Any]]
-) -> Dict[str, Any]:
-    """{status, pid, exit_code, exited_at, started_at, oom_killed} from a record and its
-    task (None if it has none): the one place that turns the two into a state."""
-    labels = container.get("labels") or {}
-    if task is None:
-        exited = labels.get(L.EXIT_CODE)
-        return {
-            "status": "stopped" if exited is not None else "created",
-            "pid": None,
-            "exit_code": int(exited) if exited is not None else None,
-            "exited_at": parse_time(labels.get(L.EXITED_AT)),
-            "started_at": parse_time(labels.get(L.STARTED_AT)),
-            "oom_killed": labels.get(L.OOM_KILLED) == "true",
-        }
-    status = tasks.STATUS_NAMES.get(task["status"], "unknown")
-    running = task["status"] in (tasks.STATUS_RUNNING, tasks.STATUS_PAUSED, tasks.STATUS_PAUSING)
-    started = process_started_at(task["pid"]) if running and task["pid"] else None
-    return {
-        "status": "paused" if status == "pausing" else status,
-        "pid": task["pid"] or None,
-        "exit_code": task["exit_status"] if status == "stopped" else None,
-        "exited_at": task["exited_at"] if status == "stopped" else None,
-        "started_at": started or parse_time(labels.get(L.STARTED_AT)),
-        "oom_killed": False,
-    }
-
-
 def status(conn: Connection, container_id: str) -> Dict[str, Any]:
     """{status: created|running|stopped|paused|unknown, pid, exit_code, exited_at,
-    started_at, oom_killed}."""
+    started_at, oom_killed, restart_count} (see state.describe_state)."""
     container = get_container(conn, container_id)
     task = tasks.get_process(conn, container_id)
     state = describe_state(container, task)
     if state["status"] == "stopped" and task is not None:
-        state["oom_killed"] = _oom_kills(conn, container_id) > 0
+        state["oom_killed"] = oom_kills(conn, container_id) > 0
     return state

@@ -15,13 +15,14 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from ..api import containers as containers_api
 from ..api import tasks
 from ..containers import labels as L
-from ..containers import lifecycle
+from ..containers import lifecycle, restart_monitor
 from ..containers.inspect import stored_config
 from ..containers.options import ContainerOptions, canonical, config_hash
 from ..containers.paths import Paths
+from ..containers.state import describe_state
 from ..images.pull import RegistryAccess
 from ..transport.connection import Connection
-from ..transport.errors import InvalidInput
+from ..transport.errors import InvalidInput, OcirtError
 from .image import DesiredImage, apply_image, plan_image
 from .plan import Action, Plan
 
@@ -96,7 +97,7 @@ class Observed:
         record = self.records.get(name)
         if record is None:
             return None
-        return lifecycle.describe_state(record, self.tasks.get(name))
+        return describe_state(record, self.tasks.get(name))
 
 
 def _image_plan(conn: Connection, desired: DesiredContainer, observed: Observed):
@@ -186,31 +187,70 @@ def plan_container(
         actions.append(Action("stop", desired.name, f"container is {status}"))
     elif desired.restart and status in RUNNING:
         actions.append(Action("restart", desired.name, "restart=true"))
+    elif final == "running" and restart_monitor.neglected(record):
+        reason = "its restart policy is not handed to containerd's restart monitor"
+        actions.append(Action("monitor", desired.name, reason))
     return Plan(actions, before=before, after={"status": final, "config": wanted})
 
 
+class ContainerApplyFailed(OcirtError):
+    """An apply that failed part-way: results must say ``changed`` when the machine was
+    changed before the failure (a pulled image, a removed container, a stopped task), not
+    the ``changed: false`` of a failure that did nothing."""
+
+    def __init__(self, message: str, changed: bool) -> None:
+        super().__init__(message)
+        self.changed = changed
+
+
 def apply_container(conn: Connection, desired: DesiredContainer, plan: Plan) -> Dict[str, Any]:
-    """Carry out the plan; returns what the lifecycle calls reported, by action."""
+    """Carry out the plan; returns what the lifecycle calls reported, by action.
+
+    Raises ContainerApplyFailed naming the action that failed and what was done before it.
+    """
     done: Dict[str, Any] = {}
     for action in plan.actions:
-        if "image_plan" in action.details:
-            image_plan = action.details["image_plan"]
-            if not image_plan.applied:  # shared by the containers of one image
-                done["image"] = apply_image(conn, action.details["image"], image_plan)
-                image_plan.applied = True
-        elif action.kind == "remove":
-            done["remove"] = lifecycle.remove(conn, desired.name, force=True)
-        elif action.kind == "create":
-            created = lifecycle.create_container(conn, desired.name, desired.options, desired.paths)
-            done["create"] = created
-        elif action.kind == "start":
-            done["start"] = {"pid": lifecycle.start(conn, desired.name)["pid"]}
-        elif action.kind == "stop":
-            done["stop"] = lifecycle.stop(conn, desired.name, timeout=desired.stop_timeout)
-        elif action.kind == "restart":
-            restarted = lifecycle.restart(conn, desired.name, timeout=desired.stop_timeout)
-            done["restart"] = {"pid": restarted["pid"]}
+        try:
+            _apply_action(conn, desired, action, done)
+        except OcirtError as exc:
+            before = f" after {', '.join(done)}" if done else ""
+            raise ContainerApplyFailed(
+                f"container {desired.name}: {action.kind} failed{before}: {exc}",
+                changed=bool(done) or not _undone_on_failure(action),
+            ) from exc
     return done
+
+
+def _undone_on_failure(action: Action) -> bool:
+    """Pulls, creates and starts clean up after themselves when they fail; a stop, restart
+    or remove that failed may have signalled or deleted something already."""
+    return "image_plan" in action.details or action.kind in ("create", "start", "monitor")
+
+
+def _apply_action(
+    conn: Connection, desired: DesiredContainer, action: Action, done: Dict[str, Any]
+) -> None:
+    if "image_plan" in action.details:
+        image_plan = action.details["image_plan"]
+        if not image_plan.applied:  # shared by the containers of one image
+            done["image"] = apply_image(conn, action.details["image"], image_plan)
+            image_plan.applied = True
+    elif action.kind == "remove":
+        done["remove"] = lifecycle.remove(conn, desired.name, force=True)
+    elif action.kind == "create":
+        done["create"] = lifecycle.create_container(
+            conn, desired.name, desired.options, desired.paths
+        )
+    elif action.kind == "start":
+        done["start"] = {"pid": lifecycle.start(conn, desired.name)["pid"]}
+    elif action.kind == "stop":
+        done["stop"] = lifecycle.stop(conn, desired.name, timeout=desired.stop_timeout)
+    elif action.kind == "restart":
+        restarted = lifecycle.restart(conn, desired.name, timeout=desired.stop_timeout)
+        done["restart"] = {"pid": restarted["pid"]}
+    elif action.kind == "monitor":
+        lifecycle.hand_to_monitor(conn, desired.name)
+        done["monitor"] = {"status": "running"}
 
 
 def plan_container_set(
