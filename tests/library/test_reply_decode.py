@@ -5,7 +5,7 @@ another wire type than containerd sends, so the real reply cannot decode."""
 
 from __future__ import annotations
 
-import contextlib
+import time
 
 import pytest
 from ansible_collections.ocirt.containerd.plugins.module_utils.api import content, leases, version
@@ -51,6 +51,22 @@ def _refused(excinfo: pytest.ExceptionInfo, rpc: str, message: str) -> None:
     )
 
 
+def _abort(view, ref: str) -> None:
+    """Abort an ingest; the server side of a cancelled Write may still hold it a moment
+    ("directory not empty", "locked"), so retry within a bound."""
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            view.call(content.ABORT, {"ref": ref})
+            return
+        except errors.NotFound:
+            return
+        except (errors.RemoteError, errors.Locked):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 def test_unary_and_pending_replies(view):
     with pytest.raises(errors.InvalidReply) as unary:
         view.call(VERSION, namespace=None)
@@ -83,6 +99,5 @@ def test_bidi_reply(view):
         _refused(replied, "Write", "Write")
         assert stream.ended()  # the stream was cancelled with the bad reply
     finally:
-        with contextlib.suppress(errors.NotFound):  # the ingest the Stat opened
-            view.call(content.ABORT, {"ref": "ocirt-decode"})
+        _abort(view, "ocirt-decode")  # the ingest the Stat opened
         leases.delete_lease(view, lease, sync=True)
