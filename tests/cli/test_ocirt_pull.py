@@ -34,3 +34,19 @@ def test_pull_errors_are_one_line(containerd, registry_http):
     assert missing.returncode == 1
     assert missing.stderr.startswith("ocirt: ") and "not found" in missing.stderr
     assert len(missing.stderr.strip().splitlines()) == 1
+
+
+def test_a_password_in_argv_is_refused(containerd):
+    """`--user USER:PASSWORD` would show the password to every local user (/proc/PID/cmdline):
+    refused before any registry is asked, without echoing the password."""
+    env = {"CONTAINERD_ADDRESS": containerd.address}
+    ref = "127.0.0.1:9/ocirt/none:1"  # nothing listens there: asking it would fail otherwise
+    in_argv = ocirt("pull", "--user", "someone:s3cret-in-argv", ref, env=env)
+    assert in_argv.returncode == 1
+    assert in_argv.stderr.startswith("ocirt: --user takes only a user name: ")
+    assert "--password-stdin" in in_argv.stderr and "s3cret" not in in_argv.stderr
+    no_password = ocirt("pull", "--user", "someone", ref, env=env)
+    assert no_password.returncode == 1
+    assert no_password.stderr.strip() == (
+        "ocirt: --user someone needs its password on stdin: add --password-stdin"
+    )

@@ -167,6 +167,28 @@ def test_plan_apply_idempotent_then_absent(tmp_path, pki):
     assert snapshot  # (the files existed before)
 
 
+def test_a_secret_made_readable_by_hand_is_made_0600_again(tmp_path, pki):
+    """Mode and owner are part of the plan: hosts.toml (it carries headers) and the client
+    key chmod/chown-ed by hand are rewritten 0600 root:root, and the reason says why."""
+    desired = DesiredHosts(full_config(pki), str(tmp_path))
+    apply_hosts(plan_hosts(desired))
+    d = tmp_path / "registry.test:5000"
+    os.chmod(d / "mirror1-client.key", 0o644)
+    os.chown(d / "hosts.toml", 65534, 65534)
+    plan = plan_hosts(desired)
+    assert [a.summary() for a in plan.plan.actions] == [{
+        "action": "write",
+        "target": str(d / "hosts.toml"),
+        "reason": "mirror1-client.key: mode 0644, not 0600; "
+                  "hosts.toml: owner 65534:65534, not 0:0",
+    }]  # fmt: skip
+    apply_hosts(plan)
+    for name in ("mirror1-client.key", "hosts.toml"):
+        st = os.stat(d / name)
+        assert (st.st_mode & 0o7777, st.st_uid, st.st_gid) == (0o600, 0, 0), name
+    assert not plan_hosts(desired).changed
+
+
 NOT_PEM = "-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n"
 ENCRYPTED = (
     "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIBvTBXBgkq\n-----END ENCRYPTED PRIVATE KEY-----\n"

@@ -31,8 +31,16 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     )
     p.add_argument("reference")
     p.add_argument("--platform", help="os/arch[/variant] (default: this machine)")
-    p.add_argument("--user", "-u", metavar="USER[:PASSWORD]", help="registry credentials")
-    p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    p.add_argument(
+        "--user",
+        "-u",
+        metavar="USER",
+        help="registry user name; the password comes from --password-stdin (default: the "
+        "credentials of $DOCKER_CONFIG/config.json or ~/.docker/config.json)",
+    )
+    p.add_argument(
+        "--password-stdin", action="store_true", help="read the --user's password from stdin"
+    )
     p.add_argument(
         "--hosts-dir",
         default=DEFAULT_CONFIG_PATH,
@@ -46,16 +54,21 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 
 
 def _credentials(args: argparse.Namespace) -> tuple:
+    """(user, password). A password is never taken from argv: every local user can read a
+    process's arguments (ps, /proc/PID/cmdline) for as long as the pull runs."""
     if not args.user:
         if args.password_stdin:
             raise InvalidInput("--password-stdin needs --user")
         return "", ""
-    user, sep, password = args.user.partition(":")
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    elif not sep:
-        raise InvalidInput("give the password as --user USER:PASSWORD or with --password-stdin")
-    return user, password
+    if ":" in args.user:
+        raise InvalidInput(
+            "--user takes only a user name: a password on the command line is visible to "
+            "every user of this machine; give it with --password-stdin, or put the "
+            "credentials in a docker config.json ($DOCKER_CONFIG or ~/.docker)"
+        )
+    if not args.password_stdin:
+        raise InvalidInput(f"--user {args.user} needs its password on stdin: add --password-stdin")
+    return args.user, sys.stdin.readline().rstrip("\n")
 
 
 def run(args: argparse.Namespace, conn: Connection) -> int:

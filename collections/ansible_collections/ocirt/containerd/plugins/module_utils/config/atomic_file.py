@@ -64,6 +64,32 @@ def file_mode(path: str) -> Optional[int]:
         return None
 
 
+def differs(
+    path: str, data: bytes, mode: int, owner: Optional[int] = 0, group: Optional[int] = 0
+) -> Optional[str]:
+    """Why ``path`` is not what ``atomic_write(path, data, mode, owner, group)`` leaves, or None.
+
+    ("missing", "content differs", "mode 0644, not 0600", "owner 1000:1000, not 0:0".) Mode
+    and owner count as much as content: a file holding secrets that was made readable by hand
+    is put right by the next run. The owner is compared only as root, who alone can set it.
+    """
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return "missing"
+    reasons = []
+    if read_bytes(path) != data:
+        reasons.append("content differs")
+    if st.st_mode & 0o7777 != mode:
+        reasons.append(f"mode {st.st_mode & 0o7777:04o}, not {mode:04o}")
+    if os.geteuid() == 0:
+        uid = st.st_uid if owner is None else owner
+        gid = st.st_gid if group is None else group
+        if (st.st_uid, st.st_gid) != (uid, gid):
+            reasons.append(f"owner {st.st_uid}:{st.st_gid}, not {uid}:{gid}")
+    return ", ".join(reasons) or None
+
+
 def backup_path(path: str, now: Optional[float] = None) -> str:
     """``<path>.<YYYY-mm-dd@HH:MM:SS>~`` (Ansible's backup style), unique if taken."""
     stamp = time.strftime("%Y-%m-%d@%H:%M:%S", time.localtime(now))

@@ -24,6 +24,7 @@ from ..api import content
 from ..api.images import get_image
 from ..transport.connection import Connection
 from ..transport.errors import InvalidInput, NotFound
+from . import documents
 from . import media_types as mt
 from .archive_layout import ANNOTATION_IMAGE_NAME, ANNOTATION_REF_NAME
 from .platforms import format_platform, select_manifests
@@ -78,7 +79,7 @@ def _manifest_graph(conn: Connection, descriptor: Mapping[str, Any]) -> Optional
     """The manifest's blobs (manifest, config, layers) if all are present, else None."""
     if not _blob_present(conn, descriptor):
         return None
-    manifest = mt.parse_json_blob(
+    manifest = documents.parse_manifest(
         content.read_blob(conn, descriptor["digest"]), f"manifest {descriptor['digest']}"
     )
     kids = mt.children(descriptor["mediaType"], manifest)
@@ -115,8 +116,8 @@ def _plan_image(
         raise InvalidInput(f"image {name} points at a {top['mediaType']}, not an image")
     if not _blob_present(conn, top):
         raise InvalidInput(f"image {name}: its index {top['digest']} is not in the content store")
-    index = mt.parse_json_blob(content.read_blob(conn, top["digest"]), f"index {top['digest']}")
-    children = [m for m in index.get("manifests") or [] if mt.is_manifest(m.get("mediaType", ""))]
+    index = documents.parse_index(content.read_blob(conn, top["digest"]), f"index {top['digest']}")
+    children = [m for m in index["manifests"] if mt.is_manifest(m["mediaType"])]
     graphs = {m["digest"]: _manifest_graph(conn, m) for m in children}
     present = [m for m in children if graphs[m["digest"]] is not None]
     chosen = present if all_platforms else select_manifests(present, wanted)[:1]

@@ -30,6 +30,7 @@ from typing import Any, Dict, List, Mapping, Optional, Union
 
 from ..registry.reference import normalize_name
 from ..transport.errors import InvalidInput
+from . import documents
 from . import media_types as mt
 from .archive_tar import HostileArchive, Member, TarArchive
 from .platforms import select_manifests
@@ -38,6 +39,11 @@ ANNOTATION_IMAGE_NAME = "io.containerd.image.name"
 ANNOTATION_REF_NAME = "org.opencontainers.image.ref.name"
 
 _BLOB_PATH = re.compile(r"^blobs/sha256/([0-9a-f]{64})$")
+_PARSERS = {
+    "index": documents.parse_index,
+    "manifest": documents.parse_manifest,
+    "image config": documents.parse_config,
+}
 
 
 @dataclass
@@ -119,14 +125,15 @@ class ArchiveLayout:
             )
 
     def read(self, descriptor: Mapping[str, Any], what: str) -> Dict[str, Any]:
-        """A JSON blob (index, manifest, config), size-checked and parsed."""
+        """A JSON blob (index, manifest, image config), size-checked, parsed and
+        shape-checked (``what`` is a key of _PARSERS)."""
         self.check(descriptor, what)
         digest = descriptor["digest"]
         if digest in self.synthesized:
             data = self.synthesized[digest]
         else:
             data = self.tar.read(self.blobs[digest], mt.MAX_MANIFEST_SIZE)
-        return mt.parse_json_blob(data, f"{self.tar.path}: {what} {digest}")
+        return _PARSERS[what](data, f"{self.tar.path}: {what} {digest}")
 
     def open(self, descriptor: Mapping[str, Any], offset: int = 0) -> Any:
         digest = descriptor["digest"]
@@ -150,13 +157,12 @@ class ArchiveLayout:
 
     def _read_oci_layout(self, has_docker_manifest: bool) -> None:
         index = self._document("index.json")
-        if not isinstance(index, dict) or not isinstance(index.get("manifests"), list):
-            raise InvalidInput(f"{self.tar.path}: index.json has no manifests list")
+        if not isinstance(index, dict):
+            raise InvalidInput(f"{self.tar.path}: index.json is not a JSON object")
+        documents.check_index(index, f"{self.tar.path}: index.json")
         by_digest: Dict[str, ArchiveImage] = {}
         for i, entry in enumerate(index["manifests"]):
-            if not isinstance(entry, dict) or "digest" not in entry or "mediaType" not in entry:
-                raise InvalidInput(f"{self.tar.path}: index.json entry {i} is not a descriptor")
-            descriptor = {k: entry[k] for k in ("mediaType", "digest", "size") if k in entry}
+            descriptor = {k: entry[k] for k in ("mediaType", "digest", "size")}
             if entry.get("platform"):
                 descriptor["platform"] = entry["platform"]
             image = by_digest.get(entry["digest"])
@@ -209,15 +215,13 @@ class ArchiveLayout:
             manifest = self.read(descriptor, "manifest")
         except InvalidInput:
             return None
-        return (manifest.get("config") or {}).get("digest")
+        return manifest["config"]["digest"]
 
     # -- docker-archive ----------------------------------------------------------------
 
     def _docker_entries(self) -> List[Dict[str, Any]]:
-        entries = self._document("manifest.json")
-        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-            raise InvalidInput(f"{self.tar.path}: manifest.json is not a list of images")
-        return entries
+        path = f"{self.tar.path}: manifest.json"
+        return documents.check_docker_entries(self._document("manifest.json"), path)
 
     def _member(self, name: Any, what: str) -> Member:
         member = self.tar.member(str(name)) if isinstance(name, str) and name else None
@@ -286,11 +290,7 @@ class ArchiveLayout:
         out: List[Dict[str, Any]] = [dict(top)]
         if mt.is_index(media):
             index = self.read(top, "index")
-            entries = [
-                m
-                for m in index.get("manifests") or []
-                if isinstance(m, dict) and mt.is_manifest(m.get("mediaType", ""))
-            ]
+            entries = [m for m in index["manifests"] if mt.is_manifest(m["mediaType"])]
             chosen = entries if all_platforms else select_manifests(entries, wanted)[:1]
             if not chosen:
                 raise InvalidInput(
@@ -306,9 +306,7 @@ class ArchiveLayout:
 
     def _plan_manifest(self, descriptor: Mapping[str, Any]) -> List[Dict[str, Any]]:
         manifest = self.read(descriptor, "manifest")
-        config_descriptor = manifest.get("config")
-        if not isinstance(config_descriptor, dict):
-            raise InvalidInput(f"{self.tar.path}: manifest {descriptor['digest']} has no config")
+        config_descriptor = manifest["config"]
         config = self.read(config_descriptor, "image config")
         layers = manifest.get("layers") or []
         for layer in layers:

@@ -22,6 +22,7 @@ from ..api import content
 from ..api.images import put_image
 from ..transport.connection import Connection, LeaseRef
 from ..transport.errors import DaemonUnavailable, InvalidInput, Locked, OcirtError, Timeout
+from . import documents
 from . import media_types as mt
 from .platforms import format_platform, select_manifests
 from .unpack import unpack
@@ -244,13 +245,13 @@ class Ingest:
         """Write one platform's manifest, config and layers; with ``unpack_into`` (a
         snapshotter), unpack each layer as soon as it and those below it are written."""
         data = self.source.read(descriptor)
-        manifest = mt.parse_json_blob(data, f"manifest {descriptor['digest']}")
+        manifest = documents.parse_manifest(data, f"manifest {descriptor['digest']}")
         media = manifest.get("mediaType") or descriptor["mediaType"]
-        if not mt.is_manifest(media) or "config" not in manifest:
+        if not mt.is_manifest(media):
             raise InvalidInput(f"{descriptor['digest']} is not an image manifest ({media})")
         config_descriptor = manifest["config"]
         config_data = self.source.read(config_descriptor)
-        config = mt.parse_json_blob(config_data, f"image config {config_descriptor['digest']}")
+        config = documents.parse_config(config_data, f"image config {config_descriptor['digest']}")
         self._write_small(config_descriptor, config_data, {})
         layers = manifest.get("layers") or []
         chain_id = ""
@@ -304,15 +305,14 @@ def ingest_image(
 ) -> IngestResult:
     """Write the image under ``top`` for the wanted platform (or all of them); with
     ``snapshotter``, the best platform is unpacked into it while its layers arrive."""
+    documents.check_descriptor(top, "the image to ingest", "its descriptor")
     ingest = Ingest(conn, source, lease, progress, parallel)
     result = IngestResult(top=dict(top))
-    media = top.get("mediaType", "")
+    media = top["mediaType"]
     if mt.is_index(media):
         data = source.read(top)
-        index = mt.parse_json_blob(data, f"index {top['digest']}")
-        entries = [
-            m for m in index.get("manifests") or [] if mt.is_manifest(m.get("mediaType", ""))
-        ]
+        index = documents.parse_index(data, f"index {top['digest']}")
+        entries = [m for m in index["manifests"] if mt.is_manifest(m["mediaType"])]
         result.platforms_in_index = [
             format_platform(m["platform"]) for m in entries if m.get("platform")
         ]

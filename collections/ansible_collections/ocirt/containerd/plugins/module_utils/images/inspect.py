@@ -9,12 +9,13 @@ each layer's snapshot.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..api import content, snapshots
 from ..api import images as images_api
 from ..transport.connection import Connection
 from ..transport.errors import NotFound, OcirtError
+from . import documents
 from . import media_types as mt
 from .platforms import format_platform, select_manifests
 from .platforms import parse as parse_platform
@@ -25,10 +26,16 @@ def _info(conn: Connection, digest: str) -> Optional[Dict[str, Any]]:
     return content.content_info(conn, digest)
 
 
-def _json(conn: Connection, descriptor: Mapping[str, Any], what: str) -> Optional[Dict[str, Any]]:
+def _json(
+    conn: Connection,
+    descriptor: Mapping[str, Any],
+    what: str,
+    parse: Callable[[bytes, str], Dict[str, Any]],
+) -> Optional[Dict[str, Any]]:
+    """The document, shape-checked by ``parse`` (see documents), or None if not stored."""
     if _info(conn, descriptor["digest"]) is None:
         return None
-    return mt.parse_json_blob(content.read_blob(conn, descriptor["digest"]), what)
+    return parse(content.read_blob(conn, descriptor["digest"]), what)
 
 
 def _platforms(
@@ -41,13 +48,17 @@ def _platforms(
     """
     if mt.is_manifest(top["mediaType"]):
         return [], top, []
-    index = _json(conn, top, f"index {top['digest']}") if mt.is_index(top["mediaType"]) else None
+    index = (
+        _json(conn, top, f"index {top['digest']}", documents.parse_index)
+        if mt.is_index(top["mediaType"])
+        else None
+    )
     if index is None:
         return [], None, [top["digest"]]
     rows = []
     present = []
-    for entry in index.get("manifests") or []:
-        if not mt.is_manifest(entry.get("mediaType", "")):
+    for entry in index["manifests"]:
+        if not mt.is_manifest(entry["mediaType"]):
             continue
         here = _complete(conn, entry)
         rows.append(
@@ -65,7 +76,7 @@ def _platforms(
 
 def _complete(conn: Connection, descriptor: Mapping[str, Any]) -> bool:
     """The manifest, its config and every layer are in the content store."""
-    manifest = _json(conn, descriptor, f"manifest {descriptor['digest']}")
+    manifest = _json(conn, descriptor, f"manifest {descriptor['digest']}", documents.parse_manifest)
     if manifest is None:
         return False
     kids = mt.children(descriptor["mediaType"], manifest)
@@ -97,14 +108,18 @@ def describe(
     top = mt.from_api(record["target"])
     wanted = parse_platform(platform)
     rows, chosen, counted = _platforms(conn, top, wanted)
-    manifest = _json(conn, chosen, f"manifest {chosen['digest']}") if chosen else None
+    manifest = (
+        _json(conn, chosen, f"manifest {chosen['digest']}", documents.parse_manifest)
+        if chosen
+        else None
+    )
     config: Dict[str, Any] = {}
     layers: List[Dict[str, Any]] = []
     blobs: List[Mapping[str, Any]] = [top] if counted else []
     if manifest is not None and chosen is not None:
         blobs.append(chosen)
-        config_descriptor = manifest.get("config") or {}
-        config = _json(conn, config_descriptor, "image config") or {} if config_descriptor else {}
+        config_descriptor = manifest["config"]
+        config = _json(conn, config_descriptor, "image config", documents.parse_config) or {}
         blobs += mt.children(chosen["mediaType"], manifest)
         diff_ids = (config.get("rootfs") or {}).get("diff_ids") or []
         for i, layer in enumerate(manifest.get("layers") or []):

@@ -7,19 +7,23 @@ idempotency's sake, and a pull is due.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Callable, Dict, List, Mapping, Optional
 
 from ..api import content, snapshots
 from ..transport.connection import Connection
+from . import documents
 from . import media_types as mt
 from .platforms import select_manifests
 from .unpack import chain_ids
 
 
-def _read_json(conn: Connection, digest: str) -> Optional[Dict[str, Any]]:
+def _read_json(
+    conn: Connection, digest: str, parse: Callable[[bytes, str], Dict[str, Any]]
+) -> Optional[Dict[str, Any]]:
+    """The document, shape-checked by ``parse`` (see documents), or None if not stored."""
     if content.content_info(conn, digest) is None:
         return None
-    return mt.parse_json_blob(content.read_blob(conn, digest), digest)
+    return parse(content.read_blob(conn, digest), digest)
 
 
 def local_state(
@@ -33,17 +37,15 @@ def local_state(
     media, digest = target["media_type"], target["digest"]
     manifest_digest: Optional[str] = digest
     if mt.is_index(media):
-        index = _read_json(conn, digest)
+        index = _read_json(conn, digest, documents.parse_index)
         if index is None:
             return {"complete": False, "unpacked": False, "missing": [digest], "manifest": None}
-        entries = [
-            m for m in index.get("manifests") or [] if mt.is_manifest(m.get("mediaType", ""))
-        ]
+        entries = [m for m in index["manifests"] if mt.is_manifest(m["mediaType"])]
         chosen = select_manifests(entries, wanted_platform)
         if not chosen:
             return {"complete": False, "unpacked": False, "missing": [], "manifest": None}
         manifest_digest = chosen[0]["digest"]
-    manifest = _read_json(conn, manifest_digest)
+    manifest = _read_json(conn, manifest_digest, documents.parse_manifest)
     if manifest is None:
         return {
             "complete": False,
@@ -51,7 +53,7 @@ def local_state(
             "missing": [manifest_digest],
             "manifest": None,
         }
-    config = _read_json(conn, manifest["config"]["digest"])
+    config = _read_json(conn, manifest["config"]["digest"], documents.parse_config)
     if config is None:
         missing.append(manifest["config"]["digest"])
     for layer in manifest.get("layers") or []:
@@ -59,7 +61,7 @@ def local_state(
             missing.append(layer["digest"])
     unpacked = False
     if config is not None and snapshotter:
-        ids = chain_ids(config.get("rootfs", {}).get("diff_ids") or [])
+        ids = chain_ids((config.get("rootfs") or {}).get("diff_ids") or [])
         unpacked = bool(ids) and snapshots.stat_snapshot(conn, snapshotter, ids[-1]) is not None
     return {
         "complete": not missing and (unpacked or not snapshotter),

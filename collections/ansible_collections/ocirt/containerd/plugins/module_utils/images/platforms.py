@@ -19,6 +19,14 @@ _ARCH_ALIASES = {
 
 
 def normalize(spec: Mapping[str, Any]) -> Dict[str, str]:
+    """Aliases resolved, the default os filled in; a platform that is not an object of
+    strings is refused (documents.check_platform names the field when the document is known)."""
+    if not isinstance(spec, Mapping) or not all(
+        isinstance(spec.get(k) or "", str) for k in ("os", "architecture", "variant")
+    ):
+        raise InvalidInput(
+            f"platform {spec!r:.100} is not an object of os/architecture/variant strings"
+        )
     arch = _ARCH_ALIASES.get(spec.get("architecture", ""), spec.get("architecture", ""))
     variant = spec.get("variant", "") or ""
     if arch == "arm64" and variant == "v8":

@@ -53,7 +53,7 @@ def unpack(
     uncompressed digest, as containerd does.
     """
     layers = manifest.get("layers") or []
-    diff_ids = config.get("rootfs", {}).get("diff_ids") or []
+    diff_ids = (config.get("rootfs") or {}).get("diff_ids") or []
     if len(layers) != len(diff_ids):
         raise InvalidInput(f"image config lists {len(diff_ids)} diff IDs for {len(layers)} layers")
     ids = chain_ids(diff_ids)

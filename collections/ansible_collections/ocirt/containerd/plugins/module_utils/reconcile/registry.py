@@ -1,8 +1,10 @@
 """Registry hosts in their declared state: ``<config_path>/<host>/hosts.toml`` and the
 certificate files beside it, or none of them (state absent).
 
-The plan compares bytes and modes of every file, so a second run with the same input
-changes nothing. containerd reads hosts.toml on every pull: no restart is ever required.
+The plan compares bytes, mode and owner of every file (atomic_file.differs), so a second run
+with the same input changes nothing, and a key or a hosts.toml with headers that was made
+readable by hand is made 0600 again. containerd reads hosts.toml on every pull: no restart
+is ever required.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
-from ..config.atomic_file import atomic_write, file_mode, read_bytes, remove
+from ..config.atomic_file import atomic_write, differs, read_bytes, remove
 from ..config.document import require_tomlkit
 from ..config.errors import InvalidOption
 from ..config.registry_hosts import (
@@ -98,16 +100,12 @@ def plan_hosts(desired: DesiredHosts) -> HostsPlan:
         return HostsPlan(Plan(actions, before=before), path, [], present, before, None)
 
     files = render(desired.config, desired.config_path)
-    writes = []
-    for f in files:
-        target = os.path.join(directory, f.name)
-        if read_bytes(target) != f.data or file_mode(target) != f.mode:
-            writes.append(f)
+    reasons = {f.name: differs(os.path.join(directory, f.name), f.data, f.mode) for f in files}
+    writes = [f for f in files if reasons[f.name]]
     stale = [n for n in _owned_files(directory) if n not in {f.name for f in files}]
     if writes:
-        what = ", ".join(f.name for f in writes)
-        reason = "does not exist" if raw is None else "content or mode differs"
-        actions.append(Action("write", path, f"{what}: {reason}"))
+        what = "; ".join(f"{f.name}: {reasons[f.name]}" for f in writes)
+        actions.append(Action("write", path, what))
     if stale:
         actions.append(Action("remove", path, f"{', '.join(stale)} no longer used"))
     after = files[-1].data.decode()

@@ -16,7 +16,7 @@ import shutil
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Union
 
-from ..config.atomic_file import atomic_write, read_bytes, remove
+from ..config.atomic_file import atomic_write, differs, read_bytes, remove
 from ..service import process
 from ..service.detached import DEFAULT_LOG_FILE, DEFAULT_PID_FILE, SYSTEM_PATH, Detached
 from ..service.errors import InvalidServiceOption, ServiceError
@@ -135,34 +135,39 @@ def _restart_reason(
     return "restart_if: the configuration or the binaries changed"
 
 
+def plan_unit_files(desired: DesiredService, binary: str, sp: ServicePlan) -> bool:
+    """Plan the unit file and the proxy drop-in (content, mode and owner, see
+    atomic_file.differs); True when systemd must reload them. A drop-in with proxy
+    credentials is 0600; one made readable by hand is rewritten, without a reload or a
+    restart when only its mode or owner differ (containerd's environment is the same)."""
+    actions = sp.plan.actions
+    reload = False
+    sp.unit_text = render_unit(binary, desired.config_path, _address_arg(desired))
+    reason = differs(desired.unit_path, sp.unit_text.encode(), 0o644)
+    if reason:
+        actions.append(Action("write_unit", desired.unit_path, reason))
+        reload = read_bytes(desired.unit_path) != sp.unit_text.encode()
+    env = proxy_environment(desired.proxy)
+    sp.dropin_path = os.path.join(desired.unit_path + ".d", PROXY_DROPIN)
+    sp.dropin_text = render_proxy_dropin(env)
+    sp.dropin_mode = 0o600 if has_credentials(env) else 0o644
+    have = read_bytes(sp.dropin_path)
+    if sp.dropin_text is None and have is not None:
+        actions.append(Action("remove_dropin", sp.dropin_path, "no proxy is set"))
+        reload = True
+    elif sp.dropin_text is not None:
+        reason = differs(sp.dropin_path, sp.dropin_text.encode(), sp.dropin_mode)
+        if reason:
+            actions.append(Action("write_dropin", sp.dropin_path, reason))
+            reload = reload or have != sp.dropin_text.encode()
+    return reload
+
+
 def _plan_systemd(desired: DesiredService, binary: str, sp: ServicePlan, mgr: Systemd) -> None:
     actions = sp.plan.actions
-    unit_changed = False
-    if desired.manage_unit:
-        sp.unit_text = render_unit(binary, desired.config_path, _address_arg(desired))
-        current = read_bytes(desired.unit_path)
-        if current != sp.unit_text.encode():
-            actions.append(
-                Action(
-                    "write_unit",
-                    desired.unit_path,
-                    "missing" if current is None else "content differs",
-                )
-            )
-            unit_changed = True
-        env = proxy_environment(desired.proxy)
-        sp.dropin_path = os.path.join(desired.unit_path + ".d", PROXY_DROPIN)
-        sp.dropin_text = render_proxy_dropin(env)
-        sp.dropin_mode = 0o600 if has_credentials(env) else 0o644
-        have = read_bytes(sp.dropin_path)
-        if sp.dropin_text is None and have is not None:
-            actions.append(Action("remove_dropin", sp.dropin_path, "no proxy is set"))
-            unit_changed = True
-        elif sp.dropin_text is not None and have != sp.dropin_text.encode():
-            actions.append(Action("write_dropin", sp.dropin_path, "proxy settings differ"))
-            unit_changed = True
-        if unit_changed:
-            actions.append(Action("daemon_reload", mgr.unit, "unit files changed"))
+    unit_changed = desired.manage_unit and plan_unit_files(desired, binary, sp)
+    if unit_changed:
+        actions.append(Action("daemon_reload", mgr.unit, "unit files changed"))
     if desired.enabled and not mgr.is_enabled():
         actions.append(Action("enable", mgr.unit, "not enabled"))
     elif not desired.enabled and mgr.is_enabled():
@@ -241,6 +246,17 @@ def _wait(sp: ServicePlan, pid: Optional[int]) -> Dict[str, str]:
     )
 
 
+def apply_unit_files(sp: ServicePlan) -> None:
+    """Carry out the unit file actions of plan_unit_files."""
+    for action in sp.plan.actions:
+        if action.kind == "write_unit" and sp.unit_text is not None:
+            atomic_write(sp.desired.unit_path, sp.unit_text.encode(), mode=0o644)
+        elif action.kind == "write_dropin" and sp.dropin_text is not None and sp.dropin_path:
+            atomic_write(sp.dropin_path, sp.dropin_text.encode(), mode=sp.dropin_mode)
+        elif action.kind == "remove_dropin" and sp.dropin_path:
+            remove(sp.dropin_path)
+
+
 def apply_service(sp: ServicePlan) -> Dict[str, Any]:
     """Carry out the plan; returns pid, version and what happened."""
     mgr = sp.manager
@@ -248,14 +264,9 @@ def apply_service(sp: ServicePlan) -> Dict[str, Any]:
     kinds = sp.kinds()
     pid = sp.pid_before
     if isinstance(mgr, Systemd):
+        apply_unit_files(sp)  # the plan lists these writes before any systemctl action
         for action in sp.plan.actions:
-            if action.kind == "write_unit" and sp.unit_text is not None:
-                atomic_write(desired.unit_path, sp.unit_text.encode(), mode=0o644)
-            elif action.kind == "write_dropin" and sp.dropin_text is not None and sp.dropin_path:
-                atomic_write(sp.dropin_path, sp.dropin_text.encode(), mode=sp.dropin_mode)
-            elif action.kind == "remove_dropin" and sp.dropin_path:
-                remove(sp.dropin_path)
-            elif action.kind == "daemon_reload":
+            if action.kind == "daemon_reload":
                 mgr.systemctl("daemon-reload")
             elif action.kind in ("enable", "disable", "start", "restart", "stop"):
                 mgr.systemctl(action.kind, mgr.unit)

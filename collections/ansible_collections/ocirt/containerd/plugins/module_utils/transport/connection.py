@@ -15,6 +15,7 @@ import threading
 import time
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Protocol, Tuple, Union
 
+from ..wire.codec import DecodeError
 from ..wire.schema import Message
 from . import errors
 
@@ -64,6 +65,25 @@ class Method:
 
     def __repr__(self) -> str:
         return f"Method({self.path})"
+
+
+def decode_reply(method: Method, raw: bytes, call: Any = None) -> Dict[str, Any]:
+    """The single place replies are decoded (unary, streamed, bidi, pending).
+
+    A reply the codec refuses (a containerd whose API differs from the schema, or a corrupt
+    message) becomes a library error naming the call; ``call``, a stream, is cancelled, as
+    the replies after a bad one cannot be trusted either.
+    """
+    try:
+        return method.response.decode(raw)
+    except DecodeError as exc:
+        if call is not None:
+            call.cancel()
+        rpc = method.path.rsplit("/", 1)[-1]
+        raise errors.InvalidReply(
+            f"containerd sent a reply to {rpc} that is not a valid "
+            f"{method.response.full_name} ({exc}): is this containerd version supported?"
+        ) from None
 
 
 def _is_lock(exc: Any) -> bool:
@@ -185,7 +205,7 @@ class Connection:
                 raw = self._answer(retry)
             except grpc.RpcError as exc2:
                 raise self._translate(exc2, method) from None
-        return method.response.decode(raw)
+        return decode_reply(method, raw)
 
     def _answer(self, future: Any) -> bytes:
         """Wait for a unary call's answer, its deadline, or the daemon's death.
@@ -266,9 +286,10 @@ class Connection:
             raise TypeError(f"{method} is not a server_stream call")
         payload = method.request.encode(request or {})
         md = self._metadata(self.namespace if namespace is ... else namespace, lease)
+        call = self._stub(method)(payload, timeout=timeout, metadata=md)
         try:
-            for raw in self._stub(method)(payload, timeout=timeout, metadata=md):
-                yield method.response.decode(raw)
+            for raw in call:
+                yield decode_reply(method, raw, call)
         except grpc.RpcError as exc:
             raise self._translate(exc, method) from None
 
@@ -372,7 +393,7 @@ class BidiStream:
                     f"{self._expired:g} s: is it overloaded or hung?"
                 ) from None
             raise self._conn._translate(exc, self._method) from None
-        return self._method.response.decode(raw)
+        return decode_reply(self._method, raw, self._call)
 
     def next_within(self, timeout: Optional[float] = None) -> Dict[str, Any]:
         """The next reply; ``errors.Timeout`` (and the call cancelled) if none comes within
@@ -433,4 +454,4 @@ class PendingCall:
             raise errors.OcirtError(f"{self._method.path} was cancelled") from None
         except grpc.RpcError as exc:
             raise self._conn._translate(exc, self._method) from None
-        return self._method.response.decode(raw)
+        return decode_reply(self._method, raw)

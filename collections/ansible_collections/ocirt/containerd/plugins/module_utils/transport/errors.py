@@ -71,6 +71,10 @@ class RemoteError(OcirtError):
         self.code = code
 
 
+class InvalidReply(RemoteError):
+    """containerd answered with bytes that do not decode as the reply the call expects."""
+
+
 def describe_unreachable(address: str) -> DaemonUnavailable:
     """Explain why nothing answers on ``address``, looking at the socket file itself."""
     try:
