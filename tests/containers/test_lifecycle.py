@@ -7,6 +7,7 @@ import subprocess
 import time
 
 import pytest
+from ansible_collections.ocirt.containerd.plugins.module_utils import procfs
 from ansible_collections.ocirt.containerd.plugins.module_utils.api import leases, snapshots
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers import (
     inspect,
@@ -234,22 +235,19 @@ def test_create_clears_the_snapshot_of_an_abandoned_create(conn, make):
     gone = subprocess.Popen(["true"])
     gone.wait(timeout=30)
     lease = leases.create_lease(conn)
-    snapshots.prepare(
-        conn, "overlayfs", "orphan", parent, {CREATOR: f"{gone.pid}:1:{lease}"}, lease
-    )
+    claim = {CREATOR: f"{procfs.identity_of(gone.pid)}|{lease}"}
+    snapshots.prepare(conn, "overlayfs", "orphan", parent, claim, lease)
     make("orphan", start=False)
     assert lifecycle.get_container(conn, "orphan")["snapshot_key"] == "orphan"
     labels = snapshots.stat_snapshot(conn, "overlayfs", "orphan")["labels"]
-    assert labels[CREATOR].startswith(f"{os.getpid()}:"), labels
+    assert labels[CREATOR].startswith(procfs.owner_identity() + "|"), labels
     assert lease not in [x["id"] for x in leases.list_leases(conn)]
 
     alive = subprocess.Popen(["sleep", "60"])
     try:
-        with open(f"/proc/{alive.pid}/stat") as f:
-            ticks = f.read().rsplit(")", 1)[1].split()[19]
         held = leases.create_lease(conn)  # as the live creator holds one
         snapshots.prepare(
-            conn, "overlayfs", "busy", parent, {CREATOR: f"{alive.pid}:{ticks}:x"}, held
+            conn, "overlayfs", "busy", parent, {CREATOR: f"{procfs.identity_of(alive.pid)}|x"}, held
         )
         with pytest.raises(AlreadyExists, match=f"being created by process {alive.pid}"):
             make("busy", start=False)

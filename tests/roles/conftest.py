@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from ansible_collections.ocirt.containerd.plugins.module_utils.service import process
+from ansible_collections.ocirt.containerd.plugins.module_utils import procfs
 from harness.util import unmount_all_under
 from install.conftest import release_server, releases  # noqa: F401 (fixtures)
 
@@ -20,9 +20,9 @@ def root():
     pid_file = path / "run" / "containerd.pid"
     if pid_file.exists():
         pid = int(pid_file.read_text())
-        if process.alive(pid):
+        if procfs.alive(pid):
             os.kill(pid, signal.SIGTERM)
-            process.terminate(pid, 10)
+            procfs.terminate(pid, 10)
     _kill_leftovers(str(path))  # shims of containers the plays started outlive the daemon
     unmount_all_under(str(path))
     shutil.rmtree(path, ignore_errors=True)

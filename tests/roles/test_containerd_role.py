@@ -20,7 +20,7 @@ import subprocess
 from pathlib import Path
 from typing import Any, Dict
 
-from ansible_collections.ocirt.containerd.plugins.module_utils.service import process
+from ansible_collections.ocirt.containerd.plugins.module_utils import procfs
 from harness.ansible_runner import run_playbook_file
 
 
@@ -92,7 +92,7 @@ def test_role_twice_then_upgrade(root, releases):
     first, out = run_playbook_file(pb17)
     assert first["failed"] == 0 and first["changed"] >= 6, out
     pid = int((root / "run" / "containerd.pid").read_text())
-    assert process.alive(pid)
+    assert procfs.alive(pid)
     config = (root / "etc" / "config.toml").read_text()
     assert re.search(r"^version = 2$", config, re.M) and "SystemdCgroup = true" in config
     assert "RUNNING HANDLER [ocirt.containerd.containerd : Restart containerd]" in out
@@ -117,7 +117,7 @@ def test_role_twice_then_upgrade(root, releases):
     upgrade, out = run_playbook_file(pb21)
     assert upgrade["failed"] == 0 and upgrade["changed"] >= 2, out
     new_pid = int((root / "run" / "containerd.pid").read_text())
-    assert new_pid != pid and not process.alive(pid) and process.alive(new_pid)
+    assert new_pid != pid and not procfs.alive(pid) and procfs.alive(new_pid)
     assert out.count("RUNNING HANDLER [ocirt.containerd.containerd : Restart containerd]") == 1
     assert releases["containerd_2.1"].version in _daemon_version(root)
     config = (root / "etc" / "config.toml").read_text()

@@ -11,7 +11,7 @@ import subprocess
 import time
 
 import pytest
-from ansible_collections.ocirt.containerd.plugins.module_utils.service import process
+from ansible_collections.ocirt.containerd.plugins.module_utils import procfs
 from ansible_collections.ocirt.containerd.plugins.module_utils.service.unit import (
     render_proxy_dropin,
     render_unit,
@@ -38,7 +38,7 @@ def test_start_idempotent_restart_only_when_asked_stop(managed):
     started = run_module(MODULE, **args)
     assert started["changed"] is True and started["started"] is True, started
     pid = started["pid"]
-    assert pid == managed.pid() and process.alive(pid)
+    assert pid == managed.pid() and procfs.alive(pid)
     assert started["version"] == _version_of(managed)  # it answers Version
     assert os.getsid(pid) == pid  # its own session: detached from Ansible
     assert (
@@ -59,10 +59,10 @@ def test_start_idempotent_restart_only_when_asked_stop(managed):
     os.utime(managed.daemon.config_path)
     predicted = run_module(MODULE, check=True, restart_if=[True], **args)
     assert predicted["changed"] is True and predicted["restarted"] is True
-    assert managed.pid() == pid and process.alive(pid)
+    assert managed.pid() == pid and procfs.alive(pid)
     restarted = run_module(MODULE, restart_if=[True], **args)
     assert restarted["restarted"] is True and restarted["pid"] != pid
-    assert not process.alive(pid) and restarted["pid"] == managed.pid()
+    assert not procfs.alive(pid) and restarted["pid"] == managed.pid()
     assert run_module(MODULE, restart_if=[True], **args)["changed"] is False
 
     forced = run_module(MODULE, state="restarted", **args)
@@ -70,7 +70,7 @@ def test_start_idempotent_restart_only_when_asked_stop(managed):
 
     stopped = run_module(MODULE, state="stopped", **args)
     assert stopped["changed"] is True and stopped["pid"] is None
-    assert not process.alive(forced["pid"]) and not managed.pid_file.exists()
+    assert not procfs.alive(forced["pid"]) and not managed.pid_file.exists()
     assert run_module(MODULE, state="stopped", **args)["changed"] is False
 
 
@@ -94,7 +94,7 @@ def test_running_task_survives_restart(managed, busybox, tmp_path):
     tasks = d.ctr("tasks", "ls").stdout
     line = next(line for line in tasks.splitlines() if line.startswith("survivor"))
     assert int(line.split()[1]) == task_pid and "RUNNING" in line  # same process, still running
-    assert process.alive(task_pid)
+    assert procfs.alive(task_pid)
     assert (
         d.ctr("tasks", "exec", "--exec-id", "probe", "survivor", "echo", "alive").stdout.strip()
         == "alive"

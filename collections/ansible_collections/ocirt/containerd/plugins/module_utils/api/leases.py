@@ -12,12 +12,12 @@ block ``namespace rm`` until they expire.
 from __future__ import annotations
 
 import datetime
-import os
 import secrets
 import threading
 from contextlib import contextmanager
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Set
 
+from .. import procfs
 from ..transport.connection import Connection, Method
 from ..transport.errors import NotFound, OcirtError
 from ..wire.schema import BOOL, STRING, Field, MapOf, Message
@@ -27,7 +27,7 @@ PROTO = "containerd/containerd api/services/leases/v1/leases.proto"
 _PKG = "containerd.services.leases.v1."
 
 EXPIRE_LABEL = "containerd.io/gc.expire"
-OWNER_LABEL = "ocirt.owner"  # the process using it (see owner_identity)
+OWNER_LABEL = "ocirt.owner"  # the process using it (see procfs.owner_identity)
 PURPOSE_LABEL = "ocirt.purpose"  # what the lease is for, for people reading `ctr leases ls`
 
 #: An interrupted run's lease is gone this long after its last renewal at most (containerd's
@@ -76,47 +76,6 @@ def list_leases(conn: Connection, filters: Sequence[str] = ()) -> List[Dict[str,
     return conn.call(LIST, {"filters": list(filters)})["leases"]
 
 
-def _boot_and_pid_namespace() -> Tuple[str, str]:
-    with open("/proc/sys/kernel/random/boot_id") as f:
-        boot = f.read().strip()
-    return boot, os.readlink("/proc/self/ns/pid").split(":", 1)[-1].strip("[]")
-
-
-def _start_time(pid: int) -> Optional[str]:
-    """When process ``pid`` started (field 22 of /proc/PID/stat), None if there is none."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return None
-
-
-def owner_identity() -> str:
-    """ "<boot id> <pid namespace> <pid> <start time>": this process, and no other, even
-    after pid reuse or a reboot."""
-    try:
-        boot, pidns = _boot_and_pid_namespace()
-    except OSError:
-        return "unknown"
-    return f"{boot} {pidns} {os.getpid()} {_start_time(os.getpid())}"
-
-
-def owner_gone(owner: str) -> bool:
-    """True when the process that made a lease surely no longer exists: another boot, or
-    the same pid namespace without that process. Anything else (another pid namespace,
-    say ocirt in a container sharing the socket) cannot be judged, and is left to expire."""
-    parts = owner.split()
-    try:
-        boot, pidns = _boot_and_pid_namespace()
-    except OSError:
-        return False
-    if len(parts) != 4 or not parts[2].isdigit():
-        return False
-    if parts[0] != boot:
-        return True
-    return parts[1] == pidns and _start_time(int(parts[2])) != parts[3]
-
-
 def create_lease(
     conn: Connection,
     expires_in: datetime.timedelta = LEASE_TTL,
@@ -127,7 +86,7 @@ def create_lease(
     expiry = datetime.datetime.now(datetime.timezone.utc) + expires_in
     all_labels = {
         EXPIRE_LABEL: expiry.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        OWNER_LABEL: owner_identity(),
+        OWNER_LABEL: procfs.owner_identity(),
     }
     all_labels.update(labels or {})
     lease_id = f"{prefix}-{datetime.datetime.now().strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(4)}"
@@ -168,7 +127,7 @@ def adopt_stale_leases(conn: Connection, into: str) -> List[str]:
     dropped = []
     for lease in list_leases(conn):
         owner = (lease.get("labels") or {}).get(OWNER_LABEL)
-        stale = lease["id"] in _ABANDONED or (owner is not None and owner_gone(owner))
+        stale = lease["id"] in _ABANDONED or (owner is not None and procfs.owner_gone(owner))
         if lease["id"] == into or not stale:
             continue
         copy_resources(conn, lease["id"], into)

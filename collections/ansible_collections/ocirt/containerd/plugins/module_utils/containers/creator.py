@@ -10,26 +10,18 @@ process is gone, and still refuses while it runs (two runs creating the same con
 
 from __future__ import annotations
 
-import os
 from typing import Dict, Optional
 
+from .. import procfs
 from ..api import leases, snapshots
 from ..transport.connection import Connection
 from . import labels as L
 
 
-def _start_ticks(pid: int) -> Optional[str]:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return None
-
-
 def claim(lease: str) -> Dict[str, str]:
-    """The label that names this process as the snapshot's creator."""
-    pid = os.getpid()
-    return {L.CREATOR: f"{pid}:{_start_ticks(pid)}:{lease}"}
+    """The label that names this process (procfs.owner_identity) and its lease as the
+    snapshot's creator."""
+    return {L.CREATOR: f"{procfs.owner_identity()}|{lease}"}
 
 
 def clear_abandoned(conn: Connection, snapshotter: str, key: str) -> Optional[str]:
@@ -38,11 +30,11 @@ def clear_abandoned(conn: Connection, snapshotter: str, key: str) -> Optional[st
     info = snapshots.stat_snapshot(conn, snapshotter, key)
     if info is None:
         return None
-    pid, _, rest = ((info.get("labels") or {}).get(L.CREATOR) or "").partition(":")
-    ticks, _, lease = rest.partition(":")
-    if not pid.isdigit():
+    owner, _, lease = ((info.get("labels") or {}).get(L.CREATOR) or "").partition("|")
+    if not lease:
         return "left over by another client?"
-    if _start_ticks(int(pid)) == ticks:
+    if not procfs.owner_gone(owner):
+        pid = owner.split()[2] if len(owner.split()) == 4 else owner
         return f"being created by process {pid} right now"
     snapshots.remove(conn, snapshotter, key)
     leases.delete_lease(conn, lease)

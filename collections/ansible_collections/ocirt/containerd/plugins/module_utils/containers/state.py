@@ -9,10 +9,9 @@ started is the monitor's, so its start time comes from /proc, not from ocirt's l
 from __future__ import annotations
 
 import datetime
-import os
-import time
 from typing import Any, Dict, Mapping, Optional
 
+from .. import procfs
 from ..api import tasks
 from ..transport.connection import Connection
 from ..transport.errors import OcirtError
@@ -34,19 +33,10 @@ def parse_time(text: Optional[str]) -> Optional[datetime.datetime]:
 
 
 def process_started_at(pid: int) -> Optional[datetime.datetime]:
-    """When a host process started, from /proc (the daemon is on this machine).
-
-    The start is counted in clock ticks since boot; it is placed on the wall clock through
-    CLOCK_BOOTTIME now, not through /proc/stat's btime, which is truncated to the second
-    and put starts up to a second early (before the container was even created).
-    """
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        since_boot = int(fields[19]) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
+    """When a host process started (the daemon and its tasks are on this machine)."""
+    seconds = procfs.started_at(pid)
+    if seconds is None:
         return None
-    seconds = time.time() - (time.clock_gettime(time.CLOCK_BOOTTIME) - since_boot)
     return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc)
 
 

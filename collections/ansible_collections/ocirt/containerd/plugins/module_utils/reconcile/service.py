@@ -16,8 +16,8 @@ import shutil
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Union
 
+from .. import procfs
 from ..config.atomic_file import atomic_write, differs, read_bytes, remove
-from ..service import process
 from ..service.detached import DEFAULT_LOG_FILE, DEFAULT_PID_FILE, SYSTEM_PATH, Detached
 from ..service.errors import InvalidServiceOption, ServiceError
 from ..service.readiness import version_if_serving, wait_serving
@@ -121,7 +121,7 @@ def _restart_reason(
         return "state=restarted"
     if not any(desired.restart_if):
         return None
-    started = process.started_at(pid) if pid else None
+    started = procfs.started_at(pid) if pid else None
     changed_at = max(
         (os.path.getmtime(p) for p in (desired.config_path, binary) if os.path.exists(p)),
         default=0.0,
@@ -295,7 +295,7 @@ def service_result(
     kinds = sp.kinds()
     stale = None
     if sp.pid_before:
-        exe = process.executable(sp.pid_before)
+        exe = procfs.executable(sp.pid_before)
         stale = bool(exe and exe.endswith(" (deleted)"))
     return {
         "changed": sp.changed,

@@ -11,8 +11,8 @@ import os
 import subprocess
 from typing import Dict, List, Optional
 
+from .. import procfs
 from ..config.atomic_file import atomic_write, remove
-from . import process
 from .errors import ServiceError
 from .unit import exec_start
 
@@ -60,7 +60,7 @@ class Detached:
             return None
 
     def _is_ours(self, pid: int) -> bool:
-        argv = process.cmdline(pid)
+        argv = procfs.cmdline(pid)
         if not argv or os.path.basename(argv[0]) != "containerd":
             return False
         config = _config_arg(argv) or self.default_config
@@ -69,10 +69,10 @@ class Detached:
     def pid(self) -> Optional[int]:
         """The running daemon: the pid file's, or a containerd started with this config."""
         pid = self._pid_from_file()
-        if pid and process.alive(pid) and self._is_ours(pid):
+        if pid and procfs.alive(pid) and self._is_ours(pid):
             return pid
         for entry in os.listdir("/proc"):
-            if entry.isdigit() and process.alive(int(entry)) and self._is_ours(int(entry)):
+            if entry.isdigit() and procfs.alive(int(entry)) and self._is_ours(int(entry)):
                 return int(entry)
         return None
 
@@ -114,10 +114,10 @@ class Detached:
         child = getattr(self, "_child", None)
         if child is not None and child.pid == pid:
             return child.poll() is None
-        return process.alive(pid)
+        return procfs.alive(pid)
 
     def stop(self, pid: int, timeout: float) -> None:
-        process.terminate(pid, timeout)
+        procfs.terminate(pid, timeout)
         child = getattr(self, "_child", None)
         if child is not None and child.pid == pid:
             child.wait()
