@@ -57,6 +57,14 @@ def extract_snapshots(daemon: ContainerdDaemon, ns: str) -> List[str]:
     return [line for line in out.splitlines()[1:] if line.startswith("extract-")]
 
 
+def collect_garbage(daemon: ContainerdDaemon, ns: str) -> None:
+    """Have containerd collect garbage now (deleting a lease with --sync runs the GC and
+    waits for it): its scheduler otherwise runs only after enough mutations, so what no
+    lease holds any more may stay for a while, and the check would wait on the scheduler."""
+    lease = daemon.ctr("leases", "create", namespace=ns).stdout.split()[-1]
+    daemon.ctr("leases", "delete", "--sync", lease, namespace=ns)
+
+
 def assert_converged(daemon: ContainerdDaemon, ns: str, ref: str) -> None:
     """The image is complete and unpacked; no ocirt lease, active ingest, ingest file or
     half-unpacked snapshot is left (GC is asynchronous: waited for, bounded)."""
@@ -64,6 +72,7 @@ def assert_converged(daemon: ContainerdDaemon, ns: str, ref: str) -> None:
     line = next((x for x in check.splitlines() if x.startswith(ref)), "")
     assert re.search(r"\bcomplete\b", line) and line.split()[-1] == "true", check
     assert ocirt_leases(daemon, ns) == []
+    collect_garbage(daemon, ns)
     wait_for(
         lambda: (
             not extract_snapshots(daemon, ns)
