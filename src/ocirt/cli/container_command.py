@@ -152,7 +152,7 @@ def run_run(args: argparse.Namespace, conn: Connection) -> int:
         name=name,
         options=options,
         state="present",
-        access=RegistryAccess(config_path=args.hosts_dir),
+        access=RegistryAccess(config_path=args.hosts_dir, timeout=args.timeout),
     )
     plan = plan_container(conn, desired)
     if plan.before is not None:
