@@ -11,19 +11,13 @@ import secrets
 from typing import Iterator
 
 import pytest
-from harness.daemon import ContainerdDaemon
+from harness.daemon import ContainerdDaemon, running
 
 
 @pytest.fixture
 def killable_containerd(containerd: ContainerdDaemon) -> Iterator[ContainerdDaemon]:
-    daemon = ContainerdDaemon(containerd.series)
-    try:
-        daemon.start()
-    except BaseException:
-        daemon.stop(keep_files=True)
-        raise
-    yield daemon
-    daemon.stop()
+    with running(ContainerdDaemon(containerd.series)) as daemon:
+        yield daemon
 
 
 @pytest.fixture

@@ -36,7 +36,7 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connect
 from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import OcirtError
 from cli.test_ocirt_cli import ocirt
 from harness.ansible_runner import run_module
-from harness.daemon import ContainerdDaemon
+from harness.daemon import ContainerdDaemon, running
 from harness.images import push, unique_image
 from harness.util import wait_for
 
@@ -80,14 +80,8 @@ def fill(directory: Path) -> None:
 def cramped(containerd) -> Iterator[ContainerdDaemon]:
     """A containerd of the series whose root is a tmpfs of ROOT_SIZE."""
     daemon = ContainerdDaemon(containerd.series)
-    with tmpfs(daemon.root, ROOT_SIZE):
-        try:
-            daemon.start()
-        except BaseException:
-            daemon.stop(keep_files=True)
-            raise
+    with tmpfs(daemon.root, ROOT_SIZE), running(daemon):
         yield daemon
-        daemon.stop()
 
 
 @pytest.fixture(scope="module")

@@ -17,8 +17,9 @@ import socket
 import subprocess
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, List, Optional, Union
+from typing import Dict, Iterator, List, Optional, Union
 
 from .util import (
     REPO_ROOT,
@@ -93,6 +94,21 @@ def _toml(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return json.dumps(value)
+
+
+@contextmanager
+def running(daemon: ContainerdDaemon) -> Iterator[ContainerdDaemon]:
+    """The daemon started for a block and stopped after; a daemon that fails to start keeps
+    its files (config, log) for the failure report."""
+    try:
+        daemon.start()
+    except BaseException:
+        daemon.stop(keep_files=True)
+        raise
+    try:
+        yield daemon
+    finally:
+        daemon.stop()
 
 
 class ContainerdDaemon:

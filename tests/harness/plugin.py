@@ -25,7 +25,7 @@ from typing import Iterator, List
 
 import pytest
 
-from .daemon import ALL_SERIES, ContainerdDaemon, ensure_containerd
+from .daemon import ALL_SERIES, ContainerdDaemon, ensure_containerd, running
 from .images import Image, busybox_image
 from .registry import Registry
 from .tls import CertificateAuthority
@@ -56,14 +56,8 @@ def pytest_configure(config: pytest.Config) -> None:
 def containerd(request: pytest.FixtureRequest) -> Iterator[ContainerdDaemon]:
     series = request.param
     ensure_containerd(series)
-    daemon = ContainerdDaemon(series)
-    try:
-        daemon.start()
-    except BaseException:
-        daemon.stop(keep_files=True)
-        raise
-    yield daemon
-    daemon.stop()
+    with running(ContainerdDaemon(series)) as daemon:
+        yield daemon
 
 
 @pytest.fixture(autouse=True)
