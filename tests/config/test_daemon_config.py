@@ -23,7 +23,8 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.api import (
     cri_images,
     introspection,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.config.registry_hosts import (
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import OcirtError
+from ansible_collections.ocirt.containerd.plugins.module_utils.hosts_toml.writer import (
     HostsConfig,
     Mirror,
 )
@@ -40,7 +41,6 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.registr
 from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
     Connection,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import OcirtError
 from harness.daemon import ContainerdDaemon
 from harness.images import push
 

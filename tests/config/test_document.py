@@ -10,10 +10,10 @@ import subprocess
 
 import pytest
 import tomlkit
-from ansible_collections.ocirt.containerd.plugins.module_utils.config import document
-from ansible_collections.ocirt.containerd.plugins.module_utils.config.errors import (
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import (
     ConfigParseError,
 )
+from ansible_collections.ocirt.containerd.plugins.module_utils.config import document
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -7,11 +7,11 @@ import re
 
 import pytest
 import tomlkit
-from ansible_collections.ocirt.containerd.plugins.module_utils.config import atomic_file
-from ansible_collections.ocirt.containerd.plugins.module_utils.config.errors import (
-    InvalidOption,
+from ansible_collections.ocirt.containerd.plugins.module_utils.common import atomic_file
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import (
+    InvalidInput,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.config.registry_hosts import (
+from ansible_collections.ocirt.containerd.plugins.module_utils.hosts_toml.writer import (
     MASK,
     Endpoint,
     HostsConfig,
@@ -140,7 +140,7 @@ def test_secrets_are_masked(tmp_path, pki):
      r"ca: allowed: an absolute path or PEM content"),
 ])
 def test_invalid_hosts_input(tmp_path, bad, message):
-    with pytest.raises(InvalidOption, match=message):
+    with pytest.raises(InvalidInput, match=message):
         render(bad, str(tmp_path))
 
 
@@ -218,7 +218,7 @@ def test_certificates_are_checked_before_writing(tmp_path, pki, endpoint, messag
     config = (HostsConfig(host="r.test", mirrors=[ep]) if isinstance(ep, Mirror)
               else HostsConfig(host="r.test", endpoint=ep))
     target = tmp_path / "certs.d"
-    with pytest.raises(InvalidOption, match=message) as caught:
+    with pytest.raises(InvalidInput, match=message) as caught:
         plan_hosts(DesiredHosts(config, str(target)))
     assert pki.key not in str(caught.value)
     assert not target.exists()

@@ -6,10 +6,10 @@ from __future__ import annotations
 import os
 
 import pytest
-from ansible_collections.ocirt.containerd.plugins.module_utils.config.errors import (
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import (
     ConfigParseError,
     ConfigRejected,
-    InvalidOption,
+    InvalidInput,
     UnsupportedSchema,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.config import (
@@ -54,7 +54,7 @@ def attempt(path, binary, **kw):
 def test_invalid_options_name_the_option_and_what_is_allowed(config_file, series_binary,
                                                               options, message):
     before = config_file.read_bytes()
-    with pytest.raises(InvalidOption, match=message):
+    with pytest.raises(InvalidInput, match=message):
         attempt(config_file, series_binary, options=options)
     assert config_file.read_bytes() == before
     assert os.listdir(config_file.parent) == ["config.toml"]
@@ -65,7 +65,7 @@ def test_enable_cdi_is_refused_where_containerd_would_ignore_it(config_file, ser
         attempt(config_file, series_binary, options={"enable_cdi": True})
         return
     before = config_file.read_bytes()
-    with pytest.raises(InvalidOption, match=r"enable_cdi: containerd 1\.6\.\d+ does not know"):
+    with pytest.raises(InvalidInput, match=r"enable_cdi: containerd 1\.6\.\d+ does not know"):
         attempt(config_file, series_binary, options={"enable_cdi": True})
     assert config_file.read_bytes() == before
 
@@ -122,7 +122,7 @@ def test_explicit_version_the_binary_cannot_read(tmp_path, series_binary):
 
 
 def test_settings_cannot_change_the_version_line(config_file, series_binary):
-    with pytest.raises(InvalidOption, match=r"settings.version"):
+    with pytest.raises(InvalidInput, match=r"settings.version"):
         attempt(config_file, series_binary, settings={"version": 1})
 
 

@@ -7,8 +7,11 @@ import subprocess
 import time
 
 import pytest
-from ansible_collections.ocirt.containerd.plugins.module_utils import procfs
 from ansible_collections.ocirt.containerd.plugins.module_utils.api import leases, snapshots
+from ansible_collections.ocirt.containerd.plugins.module_utils.common import procfs
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import (
+    AlreadyExists,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers import (
     inspect,
     lifecycle,
@@ -18,9 +21,6 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.containers.exec i
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.labels import CREATOR
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.logs import read_log
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import (
-    AlreadyExists,
-)
 
 TRAP_TERM = [
     "sh",

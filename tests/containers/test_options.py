@@ -1,14 +1,14 @@
 """ContainerOptions validation and the canonical form (pure: no daemon needed)."""
 
 import pytest
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import (
+    InvalidInput,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.options import (
     ContainerOptions,
     canonical,
     config_hash,
     parse_size,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import (
-    InvalidInput,
 )
 
 

@@ -5,6 +5,9 @@ import os
 import time
 
 import pytest
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import (
+    InvalidInput,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers import (
     inspect,
     lifecycle,
@@ -15,9 +18,6 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.containers.exec i
     ExecFailed,
     ExecTimeout,
     exec_command,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import (
-    InvalidInput,
 )
 
 from .conftest import CONFIGURED

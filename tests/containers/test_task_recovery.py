@@ -15,13 +15,13 @@ from typing import Optional
 import pytest
 from ansible_collections.ocirt.containerd.plugins.module_utils.api import containers as api
 from ansible_collections.ocirt.containerd.plugins.module_utils.api import snapshots, tasks
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import (
+    FailedPrecondition,
+    OcirtError,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers import (
     lifecycle,
     task_recovery,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import (
-    FailedPrecondition,
-    OcirtError,
 )
 
 pytestmark = pytest.mark.timeout(300)

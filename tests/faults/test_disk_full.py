@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import OcirtError
 from ansible_collections.ocirt.containerd.plugins.module_utils.images.pull import (
     RegistryAccess,
     pull_image,
@@ -33,7 +34,6 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.config 
 from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
     Connection,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import OcirtError
 from cli.test_ocirt_cli import ocirt
 from harness.ansible_runner import run_module
 from harness.daemon import ContainerdDaemon, running

@@ -25,6 +25,9 @@ from typing import Any, Callable, Dict, List
 
 import pytest
 from ansible_collections.ocirt.containerd.plugins.module_utils.api import content, leases
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import (
+    DaemonUnavailable,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.images.archive_import import (
     import_archive,
 )
@@ -34,9 +37,6 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.images.pull impor
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
     Connection,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import (
-    DaemonUnavailable,
 )
 from cli.test_ocirt_cli import OCIRT
 from harness.ansible_runner import run_playbook

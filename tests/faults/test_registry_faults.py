@@ -20,6 +20,7 @@ from typing import Any, Dict
 
 import pytest
 from ansible_collections.ocirt.containerd.plugins.module_utils.api import images
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import OcirtError
 from ansible_collections.ocirt.containerd.plugins.module_utils.images.pull import (
     RegistryAccess,
     pull_image,
@@ -27,7 +28,6 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.images.pull impor
 from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
     Connection,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import OcirtError
 from cli.test_ocirt_cli import ocirt
 from harness.fault_proxy import Fault, FaultProxy
 from harness.images import push, unique_image

@@ -13,11 +13,11 @@ import re
 from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import (
+    InvalidInput,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.images.archive_import import (
     read_archive,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import (
-    InvalidInput,
 )
 from hypothesis import given
 from hypothesis import strategies as st

@@ -17,11 +17,11 @@ import tempfile
 import threading
 from typing import Any, Dict, List, Optional, Tuple
 
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import (
+    InvalidInput,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.images.archive_import import (
     read_archive,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import (
-    InvalidInput,
 )
 from harness.images import (
     Dir,

@@ -11,8 +11,11 @@ import json
 from typing import Any, Dict, List
 
 from ansible_collections.ocirt.containerd.plugins.module_utils.api.types import DESCRIPTOR
+from ansible_collections.ocirt.containerd.plugins.module_utils.common import media_types as mt
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import (
+    InvalidInput,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.images import documents
-from ansible_collections.ocirt.containerd.plugins.module_utils.images import media_types as mt
 from ansible_collections.ocirt.containerd.plugins.module_utils.images.ingest import _platform_of
 from ansible_collections.ocirt.containerd.plugins.module_utils.images.platforms import (
     format_platform,
@@ -20,9 +23,6 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.images.platforms 
     select_manifests,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.images.unpack import chain_ids
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import (
-    InvalidInput,
-)
 from harness.images import busybox_index
 from hypothesis import given
 from hypothesis import strategies as st

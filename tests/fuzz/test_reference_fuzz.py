@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import (
+    InvalidInput,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.registry.reference import (
     normalize_name,
     parse_reference,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import (
-    InvalidInput,
 )
 from hypothesis import example, given
 from hypothesis import strategies as st

@@ -5,15 +5,15 @@ import os
 import tarfile
 
 import pytest
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import (
+    InvalidInput,
+    NotFound,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.images.archive_export import (
     export_images,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.images.archive_import import (
     import_archive,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import (
-    InvalidInput,
-    NotFound,
 )
 from harness.images import busybox_index, other_arch, write_oci_archive
 

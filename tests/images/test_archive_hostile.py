@@ -6,13 +6,13 @@ import json
 import tarfile
 
 import pytest
-from ansible_collections.ocirt.containerd.plugins.module_utils.images import media_types as mt
+from ansible_collections.ocirt.containerd.plugins.module_utils.common import media_types as mt
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import (
+    InvalidInput,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.images.archive_import import (
     import_archive,
     read_archive,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import (
-    InvalidInput,
 )
 from harness.images import busybox_image, write_docker_archive, write_oci_archive
 

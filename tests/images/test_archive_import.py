@@ -7,12 +7,12 @@ import shutil
 import tarfile
 
 import pytest
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import (
+    InvalidInput,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.images.archive_import import (
     import_archive,
     read_archive,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import (
-    InvalidInput,
 )
 from harness.images import (
     busybox_image,

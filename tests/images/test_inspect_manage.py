@@ -10,6 +10,7 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.api.cri_images im
 from ansible_collections.ocirt.containerd.plugins.module_utils.api.images import (
     list_images as records,
 )
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import NotFound
 from ansible_collections.ocirt.containerd.plugins.module_utils.images.archive_import import (
     import_archive,
 )
@@ -24,7 +25,6 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.images.manage imp
 from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
     Connection,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import NotFound
 from harness.images import (
     BUSYBOX_ENV,
     DEFAULT_PATH,

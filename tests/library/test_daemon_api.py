@@ -12,10 +12,10 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.api import (
     namespaces,
     version,
 )
+from ansible_collections.ocirt.containerd.plugins.module_utils.common import errors
 from ansible_collections.ocirt.containerd.plugins.module_utils.report.daemon_info import (
     gather_info,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport import errors
 from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
     Connection,
 )

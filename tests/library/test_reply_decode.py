@@ -9,7 +9,7 @@ import time
 
 import pytest
 from ansible_collections.ocirt.containerd.plugins.module_utils.api import content, leases, version
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport import errors
+from ansible_collections.ocirt.containerd.plugins.module_utils.common import errors
 from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
     BIDI_STREAM,
     SERVER_STREAM,

@@ -15,12 +15,12 @@ from typing import Any, Callable, Dict
 
 import pytest
 from ansible_collections.ocirt.containerd.plugins.module_utils.api import content, images, leases
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import (
+    InvalidInput,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.images.pull import (
     RegistryAccess,
     pull_image,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import (
-    InvalidInput,
 )
 from harness.images import Blob, BuiltImage, canonical_json, registry_client, unique_image
 

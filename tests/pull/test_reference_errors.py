@@ -1,6 +1,9 @@
 """Errors about references and registries name what was really used (issue 16, defect 8)."""
 
 import pytest
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import (
+    InvalidInput,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.images.pull import (
     RegistryAccess,
     resolve_remote,
@@ -10,9 +13,6 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.registry.client i
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.registry.reference import (
     parse_reference,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import (
-    InvalidInput,
 )
 
 PLAIN = RegistryAccess(config_path=None)  # loopback: HTTPS tried first, then plain HTTP

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from ansible_collections.ocirt.containerd.plugins.module_utils import procfs
+from ansible_collections.ocirt.containerd.plugins.module_utils.common import procfs
 from harness.util import unmount_all_under
 from install.conftest import release_server, releases  # noqa: F401 (fixtures)
 

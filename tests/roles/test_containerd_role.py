@@ -20,7 +20,7 @@ import subprocess
 from pathlib import Path
 from typing import Any, Dict
 
-from ansible_collections.ocirt.containerd.plugins.module_utils import procfs
+from ansible_collections.ocirt.containerd.plugins.module_utils.common import procfs
 from harness.ansible_runner import run_playbook_file
 
 

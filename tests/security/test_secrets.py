@@ -335,7 +335,7 @@ def _key_body(client) -> bytes:
 def test_registry_module_header_and_client_key(test_ca, tmp_path):
     """Masked in the module's results and diffs, and in ocirt's own plan (the CLI and other
     front ends have no Ansible to scrub no_log values for them); files holding them 0600."""
-    from ansible_collections.ocirt.containerd.plugins.module_utils.config.registry_hosts import (
+    from ansible_collections.ocirt.containerd.plugins.module_utils.hosts_toml.writer import (
         Endpoint,
         HostsConfig,
         Mirror,

@@ -11,7 +11,7 @@ import subprocess
 import time
 
 import pytest
-from ansible_collections.ocirt.containerd.plugins.module_utils import procfs
+from ansible_collections.ocirt.containerd.plugins.module_utils.common import procfs
 from ansible_collections.ocirt.containerd.plugins.module_utils.service.unit import (
     render_proxy_dropin,
     render_unit,

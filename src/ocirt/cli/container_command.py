@@ -8,6 +8,13 @@ import secrets
 import sys
 import time
 
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.defaults import (
+    DEFAULT_REGISTRY_CONFIG_PATH,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import (
+    AlreadyExists,
+    OcirtError,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers import lifecycle
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.exec import (
     exec_command,
@@ -30,10 +37,6 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.registry.referenc
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
     Connection,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import (
-    AlreadyExists,
-    OcirtError,
 )
 
 from .output import print_json, print_table
@@ -66,7 +69,7 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     run.add_argument("--read-only", action="store_true")
     run.add_argument("--cap-add", action="append", default=[])
     run.add_argument("--cap-drop", action="append", default=[])
-    run.add_argument("--hosts-dir", default="/etc/containerd/certs.d")
+    run.add_argument("--hosts-dir", default=DEFAULT_REGISTRY_CONFIG_PATH)
     run.set_defaults(run=run_run)
 
     ps = sub.add_parser("ps", parents=[common], help="list containers")

@@ -6,6 +6,13 @@ import argparse
 import sys
 from typing import Any, Dict
 
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.defaults import (
+    DEFAULT_SNAPSHOTTER,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import (
+    InvalidInput,
+    NotFound,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.images.archive_export import (
     export_images,
 )
@@ -25,10 +32,6 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.registry.referenc
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
     Connection,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import (
-    InvalidInput,
-    NotFound,
 )
 
 from .output import print_json, print_table
@@ -93,7 +96,7 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     inspect = image_sub.add_parser("inspect", parents=[common], help="show image details (JSON)")
     inspect.add_argument("names", nargs="+", metavar="NAME")
     inspect.add_argument("--platform", help="platform of a multi-platform image (os/arch)")
-    inspect.add_argument("--snapshotter", default="overlayfs")
+    inspect.add_argument("--snapshotter", default=DEFAULT_SNAPSHOTTER)
     inspect.set_defaults(run=run_inspect)
 
     imp = image_sub.add_parser("import", parents=[common], help="import an image tarball")
@@ -102,7 +105,7 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     imp.add_argument("--platform", help="platform to import (default: this machine)")
     imp.add_argument("--all-platforms", action="store_true")
     imp.add_argument("--no-unpack", action="store_true", help="do not unpack into the snapshotter")
-    imp.add_argument("--snapshotter", default="overlayfs")
+    imp.add_argument("--snapshotter", default=DEFAULT_SNAPSHOTTER)
     imp.set_defaults(run=run_import)
 
     exp = image_sub.add_parser("export", parents=[common], help="export images to an OCI tarball")

@@ -16,12 +16,12 @@ import sys
 import threading
 from typing import Any, List, Optional
 
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import OcirtError
 from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
     DEFAULT_ADDRESS,
     DEFAULT_TIMEOUT,
     Connection,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import OcirtError
 
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a program Ctrl-C ended

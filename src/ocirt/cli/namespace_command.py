@@ -7,6 +7,9 @@ import argparse
 from ansible_collections.ocirt.containerd.plugins.module_utils.api.namespaces import (
     list_namespaces,
 )
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import (
+    InvalidInput,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.namespace import (
     DesiredNamespace,
     apply_namespace,
@@ -14,9 +17,6 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.namespa
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
     Connection,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import (
-    InvalidInput,
 )
 
 from .output import format_labels, print_json, print_table

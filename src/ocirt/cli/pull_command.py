@@ -5,6 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.defaults import (
+    DEFAULT_SNAPSHOTTER,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import (
+    InvalidInput,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.images.pull import (
     DEFAULT_CONFIG_PATH,
     RegistryAccess,
@@ -16,9 +22,6 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.image i
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
     Connection,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import (
-    InvalidInput,
 )
 
 from .output import print_json
@@ -46,7 +49,7 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
         default=DEFAULT_CONFIG_PATH,
         help="hosts.toml directory (default %(default)s)",
     )
-    p.add_argument("--snapshotter", default="overlayfs")
+    p.add_argument("--snapshotter", default=DEFAULT_SNAPSHOTTER)
     p.add_argument("--no-unpack", action="store_true", help="fetch only, do not unpack")
     p.add_argument("--force", action="store_true", help="pull even if the local image is current")
     p.add_argument("--quiet", "-q", action="store_true", help="print only the image name")

@@ -224,19 +224,24 @@ actions:
 """
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.module_support import (
+    argument_spec,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.defaults import (
+    DEFAULT_CONFIG_FILE,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import OcirtError
 from ansible_collections.ocirt.containerd.plugins.module_utils.config.document import (
     TOMLKIT_IMPORT_ERROR,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.config.placement import (
     TYPED_OPTIONS,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.module_support import argument_spec
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.config import (
     DesiredConfig,
     apply_config,
     plan_config,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import OcirtError
 
 TYPED_SPEC = {
     "systemd_cgroup": {"type": "bool"},
@@ -268,7 +273,7 @@ TYPED_SPEC = {
 def main() -> None:
     module = AnsibleModule(
         argument_spec=argument_spec(
-            path={"type": "path", "default": "/etc/containerd/config.toml"},
+            path={"type": "path", "default": DEFAULT_CONFIG_FILE},
             settings={"type": "dict", "default": {}},
             config_version={"type": "int", "choices": [2, 3]},
             containerd_binary={"type": "path"},

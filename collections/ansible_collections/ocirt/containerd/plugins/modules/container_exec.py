@@ -102,11 +102,11 @@ stderr_lines:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.ocirt.containerd.plugins.module_utils.containers.exec import exec_command
-from ansible_collections.ocirt.containerd.plugins.module_utils.module_support import (
+from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.module_support import (
     argument_spec,
     run_with_connection,
 )
+from ansible_collections.ocirt.containerd.plugins.module_utils.containers.exec import exec_command
 
 
 def main() -> None:

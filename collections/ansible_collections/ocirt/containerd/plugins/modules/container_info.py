@@ -105,6 +105,10 @@ containers:
 """
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.module_support import (
+    argument_spec,
+    run_with_connection,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.inspect import (
     inspect_container,
     list_containers,
@@ -114,10 +118,6 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.containers.lifecy
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.logs import read_log
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.stats import stats_many
-from ansible_collections.ocirt.containerd.plugins.module_utils.module_support import (
-    argument_spec,
-    run_with_connection,
-)
 
 
 def gather(conn, names, with_stats: bool, log_lines: int):

@@ -92,22 +92,22 @@ containers:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.ocirt.containerd.plugins.module_utils.container_params import (
+from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.container_params import (
     PULL_OPTION,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.module_support import (
+from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.module_support import (
     argument_spec,
     run_with_connection,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.registry_params import (
+    REGISTRY_ACCESS_OPTIONS,
+    registry_access,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.container import (
     ContainerApplyFailed,
     DesiredContainer,
     apply_container,
     plan_container_set,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.registry_params import (
-    REGISTRY_ACCESS_OPTIONS,
-    registry_access,
 )
 
 

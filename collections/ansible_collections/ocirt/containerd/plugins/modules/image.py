@@ -184,18 +184,21 @@ imported:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.ocirt.containerd.plugins.module_utils.module_support import (
+from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.module_support import (
     argument_spec,
     run_with_connection,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.registry_params import (
+    REGISTRY_ACCESS_OPTIONS,
+    registry_access,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.defaults import (
+    DEFAULT_SNAPSHOTTER,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.image import (
     DesiredImage,
     apply_image,
     plan_image,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.registry_params import (
-    REGISTRY_ACCESS_OPTIONS,
-    registry_access,
 )
 
 
@@ -212,7 +215,7 @@ def main() -> None:
             **REGISTRY_ACCESS_OPTIONS,
             force={"type": "bool", "default": False},
             unpack={"type": "bool", "default": True},
-            snapshotter={"type": "str", "default": "overlayfs"},
+            snapshotter={"type": "str", "default": DEFAULT_SNAPSHOTTER},
             wait_for_gc={"type": "bool", "default": False},
         ),
         required_if=[("source", "archive", ["archive_path"])],

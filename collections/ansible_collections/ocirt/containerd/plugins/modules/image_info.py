@@ -136,17 +136,20 @@ images:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.ocirt.containerd.plugins.module_utils.api.images import list_images
-from ansible_collections.ocirt.containerd.plugins.module_utils.images.inspect import describe
-from ansible_collections.ocirt.containerd.plugins.module_utils.module_support import (
+from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.module_support import (
     argument_spec,
     run_with_connection,
 )
+from ansible_collections.ocirt.containerd.plugins.module_utils.api.images import list_images
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.defaults import (
+    DEFAULT_SNAPSHOTTER,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import (
+    InvalidInput,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.images.inspect import describe
 from ansible_collections.ocirt.containerd.plugins.module_utils.registry.reference import (
     normalize_name,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import (
-    InvalidInput,
 )
 
 
@@ -162,7 +165,7 @@ def main() -> None:
         argument_spec=argument_spec(
             name={"type": "list", "elements": "str"},
             filters={"type": "list", "elements": "str", "default": []},
-            snapshotter={"type": "str", "default": "overlayfs"},
+            snapshotter={"type": "str", "default": DEFAULT_SNAPSHOTTER},
             platform={"type": "str"},
         ),
         supports_check_mode=True,

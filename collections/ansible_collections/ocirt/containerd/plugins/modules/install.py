@@ -190,14 +190,16 @@ cache_updated:
 """
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.module_support import (
+    argument_spec,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import OcirtError
 from ansible_collections.ocirt.containerd.plugins.module_utils.install.components import NAMES
-from ansible_collections.ocirt.containerd.plugins.module_utils.module_support import argument_spec
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.install import (
     DesiredInstall,
     apply_install,
     plan_install,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import OcirtError
 
 ARCHIVE_SPEC = {
     "type": "dict",

@@ -153,24 +153,24 @@ actions:
 """
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.module_support import (
+    argument_spec,
+    registry_config_path,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import OcirtError
 from ansible_collections.ocirt.containerd.plugins.module_utils.config.document import (
     TOMLKIT_IMPORT_ERROR,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.config.registry_hosts import (
+from ansible_collections.ocirt.containerd.plugins.module_utils.hosts_toml.writer import (
     Endpoint,
     HostsConfig,
     Mirror,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.module_support import (
-    argument_spec,
-    registry_config_path,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.registry import (
     DesiredHosts,
     apply_hosts,
     plan_hosts,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import OcirtError
 
 CAPS = ["pull", "resolve", "push"]
 ENDPOINT_SPEC = {

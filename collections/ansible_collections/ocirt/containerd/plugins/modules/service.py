@@ -181,10 +181,14 @@ notes:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.ocirt.containerd.plugins.module_utils.module_support import (
+from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.module_support import (
     argument_spec,
     jsonable,
 )
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.defaults import (
+    DEFAULT_CONFIG_FILE,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import OcirtError
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.service import (
     DesiredService,
     apply_service,
@@ -194,7 +198,6 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.service
 from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
     GRPC_IMPORT_ERROR,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.errors import OcirtError
 
 
 def main() -> None:
@@ -209,7 +212,7 @@ def main() -> None:
             enabled={"type": "bool", "default": True},
             restart_if={"type": "list", "elements": "bool", "default": []},
             binary={"type": "path"},
-            config_path={"type": "path", "default": "/etc/containerd/config.toml"},
+            config_path={"type": "path", "default": DEFAULT_CONFIG_FILE},
             unit_path={"type": "path", "default": "/etc/systemd/system/containerd.service"},
             manage_unit={"type": "bool", "default": True},
             proxy={

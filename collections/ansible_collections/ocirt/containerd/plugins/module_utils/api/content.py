@@ -8,6 +8,7 @@ import threading
 import time
 from typing import Any, Callable, Dict, Iterable, Iterator, Mapping, Optional, Sequence
 
+from ..common.errors import AlreadyExists, InvalidInput, NotFound, OcirtError, Timeout
 from ..transport.connection import (
     BIDI_STREAM,
     SERVER_STREAM,
@@ -16,7 +17,6 @@ from ..transport.connection import (
     Method,
     lease_id,
 )
-from ..transport.errors import AlreadyExists, InvalidInput, NotFound, OcirtError, Timeout
 from ..wire.schema import BYTES, ENUM, INT64, STRING, Field, MapOf, Message
 from ..wire.wellknown import EMPTY, FIELD_MASK, TIMESTAMP
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
+from ..common.errors import OcirtError
 from ..transport.connection import Connection, Method
-from ..transport.errors import OcirtError
 from ..wire.schema import BOOL, STRING, Field, MapOf, Message
 
 PROTO = "kubernetes/cri-api pkg/apis/runtime/v1/api.proto"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..transport.errors import InvalidInput
+from ..common.errors import InvalidInput
 
 MAX_LENGTH = 76
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*$")

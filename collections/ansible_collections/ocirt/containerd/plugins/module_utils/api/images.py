@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
+from ..common.errors import AlreadyExists, NotFound
 from ..transport.connection import Connection, Method
-from ..transport.errors import AlreadyExists, NotFound
 from ..wire.schema import BOOL, STRING, Field, MapOf, Message
 from ..wire.wellknown import EMPTY, FIELD_MASK, TIMESTAMP
 from .types import DESCRIPTOR

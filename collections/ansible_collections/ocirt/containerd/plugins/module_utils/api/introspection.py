@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Sequence
 
+from ..common.errors import Unimplemented
 from ..transport.connection import Connection, Method
-from ..transport.errors import Unimplemented
 from ..wire.schema import STRING, UINT64, Field, MapOf, Message
 from ..wire.wellknown import EMPTY, RPC_STATUS, TIMESTAMP
 from .types import PLATFORM

@@ -17,9 +17,9 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Set
 
-from .. import procfs
+from ..common import procfs
+from ..common.errors import NotFound, OcirtError
 from ..transport.connection import Connection, Method
-from ..transport.errors import NotFound, OcirtError
 from ..wire.schema import BOOL, STRING, Field, MapOf, Message
 from ..wire.wellknown import EMPTY, TIMESTAMP
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping, Optional
 
+from ..common.errors import NotFound
 from ..transport.connection import Connection, Method
-from ..transport.errors import NotFound
 from ..wire.schema import STRING, Field, MapOf, Message
 from ..wire.wellknown import EMPTY, FIELD_MASK
 from .identifiers import validate_identifier

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence
 
+from ..common.errors import NotFound
 from ..transport.connection import SERVER_STREAM, Connection, Method
-from ..transport.errors import NotFound
 from ..wire.schema import ENUM, INT64, STRING, Field, MapOf, Message
 from ..wire.wellknown import EMPTY, FIELD_MASK, TIMESTAMP
 from .types import MOUNT

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
+from ..common.errors import NotFound
 from ..transport.connection import Connection, Method, PendingCall
-from ..transport.errors import NotFound
 from ..wire.schema import BOOL, ENUM, STRING, UINT32, Field, MapOf, Message
 from ..wire.wellknown import ANY, EMPTY, TIMESTAMP
 from .types import DESCRIPTOR, MOUNT

@@ -13,9 +13,10 @@ import shutil
 import subprocess
 from typing import List, Optional, Tuple
 
-from .errors import ContainerdBinaryError
+from ..common.defaults import SYSTEM_PATH
+from ..common.errors import ContainerdBinaryError
 
-SEARCH_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+SEARCH_PATH = SYSTEM_PATH
 TIMEOUT = 60.0
 
 Version = Tuple[int, int, int]

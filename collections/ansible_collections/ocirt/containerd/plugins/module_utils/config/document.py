@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
-from .errors import ConfigParseError
+from ..common.errors import ConfigParseError
 
 try:
     import tomlkit

@@ -13,9 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from ..common.defaults import DEFAULT_RUNTIME, DEFAULT_SNAPSHOTTER
+from ..common.errors import UnsupportedSchema
 from ..images.platforms import format_platform, host_platform
 from .document import get_path
-from .errors import UnsupportedSchema
 
 Version = Tuple[int, int, int]
 KeyPath = Tuple[str, ...]
@@ -27,7 +28,7 @@ V3_IMAGES: KeyPath = ("plugins", "io.containerd.cri.v1.images")
 V3_RUNTIME: KeyPath = ("plugins", "io.containerd.cri.v1.runtime")
 V3_TRANSFER: KeyPath = ("plugins", "io.containerd.transfer.v1.local")
 
-DEFAULT_RUNC_TYPE = "io.containerd.runc.v2"
+DEFAULT_RUNC_TYPE = DEFAULT_RUNTIME
 #: the runtime whose options systemd_cgroup sets (the CRI default runtime's usual name)
 SYSTEMD_CGROUP_RUNTIME = "runc"
 
@@ -204,9 +205,9 @@ def unpack_config_for(doc: Any, snapshotter: str) -> Optional[List[Dict[str, str
     plat = format_platform(host_platform())
     entries = list(current) if isinstance(current, list) else []
     if not entries:
-        if snapshotter == "overlayfs":
+        if snapshotter == DEFAULT_SNAPSHOTTER:
             return None
-        entries = [{"platform": plat, "snapshotter": "overlayfs"}]
+        entries = [{"platform": plat, "snapshotter": DEFAULT_SNAPSHOTTER}]
     if any(isinstance(e, dict) and e.get("snapshotter") == snapshotter for e in entries):
         return None
     return [*entries, {"platform": plat, "snapshotter": snapshotter}]

@@ -13,9 +13,9 @@ import re
 import tempfile
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
+from ..common.errors import ConfigRejected, InvalidInput, UnsupportedSchema
 from .binary import ContainerdBinary, message_of
 from .document import get_path, load
-from .errors import ConfigRejected, InvalidOption, UnsupportedSchema
 from .placement import RUNTIME_KEYS, TYPED_OPTIONS, Version, max_schema_read
 
 DEBUG_LEVELS = ("trace", "debug", "info", "warn", "warning", "error", "fatal", "panic")
@@ -27,8 +27,8 @@ HOSTPORT_RE = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]*):[0-9]{1,5}$")
 MIN_VERSION = {"enable_cdi": (1, 7, 0)}
 
 
-def _fail(name: str, value: Any, allowed: str) -> InvalidOption:
-    return InvalidOption(f"{name}: {value!r} is not allowed; allowed: {allowed}")
+def _fail(name: str, value: Any, allowed: str) -> InvalidInput:
+    return InvalidInput(f"{name}: {value!r} is not allowed; allowed: {allowed}")
 
 
 def _is_int(value: Any) -> bool:
@@ -93,7 +93,7 @@ def _runtimes(value: Any) -> Dict[str, Dict[str, Any]]:
             raise _fail(where, spec, f"a mapping with keys {', '.join(RUNTIME_KEYS)}")
         unknown = sorted(set(spec) - set(RUNTIME_KEYS))
         if unknown:
-            raise InvalidOption(
+            raise InvalidInput(
                 f"{where}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(RUNTIME_KEYS)}"
             )
         clean: Dict[str, Any] = {}
@@ -135,7 +135,7 @@ def validate_options(
     """Typed options checked and normalised; None means "not managed"."""
     unknown = sorted(set(options) - set(TYPED_OPTIONS))
     if unknown:
-        raise InvalidOption(
+        raise InvalidInput(
             f"unknown option(s) {', '.join(unknown)}; allowed: {', '.join(TYPED_OPTIONS)}"
         )
     out: Dict[str, Any] = {}
@@ -174,7 +174,7 @@ def validate_options(
                 raise _fail(name, v, "host:port such as 127.0.0.1:1338, or '' to turn off")
         if name in MIN_VERSION and version is not None and version < MIN_VERSION[name]:
             need = ".".join(map(str, MIN_VERSION[name][:2]))
-            raise InvalidOption(
+            raise InvalidInput(
                 f"{name}: containerd {'.'.join(map(str, version))} does not know this option "
                 f"(it needs containerd {need} or later) and would ignore it"
             )

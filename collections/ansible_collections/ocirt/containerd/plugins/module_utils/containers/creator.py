@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Dict, Optional
 
-from .. import procfs
 from ..api import leases, snapshots
+from ..common import procfs
 from ..transport.connection import Connection
 from . import labels as L
 

@@ -19,8 +19,8 @@ import time
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from ..api import snapshots, tasks
+from ..common.errors import InvalidInput, NotFound, OcirtError, Timeout
 from ..transport.connection import Connection
-from ..transport.errors import InvalidInput, NotFound, OcirtError, Timeout
 from . import rootfs
 from .lifecycle import get_container
 from .users import resolve_user

@@ -19,11 +19,8 @@ from ..api import content, images, snapshots, tasks, version
 from ..api.containers import update_labels
 from ..api.identifiers import validate_identifier
 from ..api.leases import temporary_lease
-from ..images.local_state import local_state
-from ..images.platforms import host_platform
-from ..images.unpack import chain_ids
-from ..transport.connection import Connection
-from ..transport.errors import (
+from ..common.defaults import DEFAULT_RUNTIME, DEFAULT_SNAPSHOTTER
+from ..common.errors import (
     AlreadyExists,
     FailedPrecondition,
     InvalidInput,
@@ -32,6 +29,10 @@ from ..transport.errors import (
     RemoteError,
     Timeout,
 )
+from ..images.local_state import local_state
+from ..images.platforms import host_platform
+from ..images.unpack import chain_ids
+from ..transport.connection import Connection
 from ..wire.schema import BOOL, STRING, UINT32, Field, Message
 from ..wire.wellknown import pack_any
 from . import creator, restart_monitor, rootfs, task_recovery
@@ -41,7 +42,7 @@ from .paths import Paths
 from .spec import SPEC_TYPE_URL, build_spec
 from .state import describe_state, oom_kills
 
-RUNTIME_RUNC_V2 = "io.containerd.runc.v2"
+RUNTIME_RUNC_V2 = DEFAULT_RUNTIME
 RUNC_OPTIONS = Message(
     "containerd.runc.v1.Options",
     "containerd/containerd api/types/runc/options/oci.proto",
@@ -539,7 +540,7 @@ def remove(
         pass
     if container.get("snapshot_key"):
         snapshots.remove(
-            conn, container.get("snapshotter") or "overlayfs", container["snapshot_key"]
+            conn, container.get("snapshotter") or DEFAULT_SNAPSHOTTER, container["snapshot_key"]
         )
     log_path = labels.get(L.LOG_PATH)
     if remove_logs and log_path and labels.get(L.MANAGED) == "true":

@@ -14,8 +14,8 @@ import time
 from typing import Any, Callable, Dict, Iterator, Optional
 
 from ..api import tasks
+from ..common.errors import InvalidInput, OcirtError
 from ..transport.connection import Connection
-from ..transport.errors import InvalidInput, OcirtError
 from . import labels as L
 from .lifecycle import get_container
 

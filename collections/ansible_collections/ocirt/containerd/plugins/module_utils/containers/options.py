@@ -17,11 +17,10 @@ import signal as _signal
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional
 
+from ..common.defaults import DEFAULT_RUNTIME, DEFAULT_SNAPSHOTTER
+from ..common.errors import InvalidInput
 from ..registry.reference import normalize_name
-from ..transport.errors import InvalidInput
 
-DEFAULT_RUNTIME = "io.containerd.runc.v2"
-DEFAULT_SNAPSHOTTER = "overlayfs"
 DEFAULT_STOP_SIGNAL = "SIGTERM"
 DEFAULT_STOP_TIMEOUT = 10
 RESTART_POLICIES = ("no", "always", "unless-stopped", "on-failure")

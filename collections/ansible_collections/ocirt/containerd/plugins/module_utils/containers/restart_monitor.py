@@ -20,8 +20,8 @@ from __future__ import annotations
 from typing import Any, Dict, Mapping, Optional
 
 from ..api.containers import update_labels
+from ..common.errors import OcirtError
 from ..transport.connection import Connection
-from ..transport.errors import OcirtError
 from . import labels as L
 
 

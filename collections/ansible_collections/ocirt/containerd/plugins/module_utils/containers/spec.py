@@ -15,7 +15,7 @@ import stat
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from ..api.version import parse_series
-from ..transport.errors import InvalidInput
+from ..common.errors import InvalidInput
 from .options import CAPABILITIES, ContainerOptions
 from .paths import Paths
 from .users import resolve_user

@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime
 from typing import Any, Dict, Mapping, Optional
 
-from .. import procfs
 from ..api import tasks
+from ..common import procfs
+from ..common.errors import OcirtError
 from ..transport.connection import Connection
-from ..transport.errors import OcirtError
 from . import labels as L
 from .stats import stats
 

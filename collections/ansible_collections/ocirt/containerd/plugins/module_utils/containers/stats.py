@@ -11,8 +11,8 @@ import time
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from ..api import tasks
+from ..common.errors import NotFound
 from ..transport.connection import Connection
-from ..transport.errors import NotFound
 from ..wire.schema import STRING, UINT64, Field, Message
 
 _V1 = "containerd/cgroups stats/v1/metrics.proto"

@@ -29,8 +29,8 @@ import time
 from typing import Any, Dict, Sequence
 
 from ..api import tasks
+from ..common.errors import AlreadyExists, FailedPrecondition, RemoteError
 from ..transport.connection import Connection
-from ..transport.errors import AlreadyExists, FailedPrecondition, RemoteError
 
 _BUNDLE_EXISTS = re.compile(
     r"mkdir (/\S*/io\.containerd\.runtime\.v2\.task/([^/\s]+)/([^/\s:]+)): file exists"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple
 
-from ..transport.errors import InvalidInput
+from ..common.errors import InvalidInput
 
 
 def parse_passwd(data: Optional[bytes]) -> List[Tuple[str, int, int, str]]:

@@ -22,10 +22,10 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence
 
 from ..api import content
 from ..api.images import get_image
+from ..common import media_types as mt
+from ..common.errors import InvalidInput, NotFound
 from ..transport.connection import Connection
-from ..transport.errors import InvalidInput, NotFound
 from . import documents
-from . import media_types as mt
 from .archive_layout import ANNOTATION_IMAGE_NAME, ANNOTATION_REF_NAME
 from .platforms import format_platform, select_manifests
 from .platforms import parse as parse_platform

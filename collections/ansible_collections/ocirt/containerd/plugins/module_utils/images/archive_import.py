@@ -14,9 +14,10 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from ..api.images import delete_image, get_image, put_image
 from ..api.leases import operation_lease
+from ..common.defaults import DEFAULT_SNAPSHOTTER
+from ..common.errors import InvalidInput
 from ..registry.reference import normalize_name
 from ..transport.connection import Connection
-from ..transport.errors import InvalidInput
 from .archive_layout import ArchiveImage, ArchiveLayout
 from .archive_tar import TarArchive
 from .ingest import (
@@ -114,7 +115,7 @@ def import_archive(
     names: Optional[Sequence[str]] = None,
     platform: Optional[str] = None,
     all_platforms: bool = False,
-    snapshotter: Optional[str] = "overlayfs",
+    snapshotter: Optional[str] = DEFAULT_SNAPSHOTTER,
     progress: Optional[Progress] = None,
 ) -> List[Dict[str, Any]]:
     """Import the images of ``path``; one result row per name recorded.

@@ -28,10 +28,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Union
 
+from ..common import media_types as mt
+from ..common.errors import InvalidInput
 from ..registry.reference import normalize_name
-from ..transport.errors import InvalidInput
 from . import documents
-from . import media_types as mt
 from .archive_tar import HostileArchive, Member, TarArchive
 from .platforms import select_manifests
 

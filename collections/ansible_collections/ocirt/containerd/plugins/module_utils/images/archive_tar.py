@@ -17,7 +17,7 @@ import tarfile
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterator, List, Optional
 
-from ..transport.errors import InvalidInput
+from ..common.errors import InvalidInput
 
 READ_CHUNK = 1024 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"

@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Mapping
 
-from ..transport.errors import InvalidInput
-from . import media_types as mt
+from ..common import media_types as mt
+from ..common.errors import InvalidInput
 
 # OCI descriptor.md: algorithm ":" encoded; sha256 and sha512 are the registered algorithms.
 _DIGEST = re.compile(r"^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$")

@@ -20,10 +20,11 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optio
 
 from ..api import content
 from ..api.images import put_image
+from ..common import media_types as mt
+from ..common.defaults import DEFAULT_SNAPSHOTTER
+from ..common.errors import DaemonUnavailable, InvalidInput, Locked, OcirtError, Timeout
 from ..transport.connection import Connection, LeaseRef
-from ..transport.errors import DaemonUnavailable, InvalidInput, Locked, OcirtError, Timeout
 from . import documents
-from . import media_types as mt
 from .platforms import format_platform, select_manifests
 from .unpack import unpack
 
@@ -338,7 +339,7 @@ def record_image(
     conn: Connection,
     names: List[str],
     result: IngestResult,
-    snapshotter: Optional[str] = "overlayfs",
+    snapshotter: Optional[str] = DEFAULT_SNAPSHOTTER,
     lease: Optional[LeaseRef] = None,
 ) -> Dict[str, Any]:
     """Point each name at the ingested image and unpack its first (best) platform.

@@ -13,10 +13,11 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..api import content, snapshots
 from ..api import images as images_api
+from ..common import media_types as mt
+from ..common.defaults import DEFAULT_SNAPSHOTTER
+from ..common.errors import NotFound, OcirtError
 from ..transport.connection import Connection
-from ..transport.errors import NotFound, OcirtError
 from . import documents
-from . import media_types as mt
 from .platforms import format_platform, select_manifests
 from .platforms import parse as parse_platform
 from .unpack import chain_ids
@@ -101,7 +102,7 @@ def _config_view(config: Mapping[str, Any]) -> Dict[str, Any]:
 def describe(
     conn: Connection,
     record: Mapping[str, Any],
-    snapshotter: Optional[str] = "overlayfs",
+    snapshotter: Optional[str] = DEFAULT_SNAPSHOTTER,
     platform: Optional[str] = None,
 ) -> Dict[str, Any]:
     """The inspect view of an image record (see inspect_image)."""
@@ -187,7 +188,7 @@ def _unpacked(
 def inspect_image(
     conn: Connection,
     name: str,
-    snapshotter: Optional[str] = "overlayfs",
+    snapshotter: Optional[str] = DEFAULT_SNAPSHOTTER,
     platform: Optional[str] = None,
 ) -> Dict[str, Any]:
     """Everything about one image; raises NotFound naming the image and namespace."""
@@ -200,7 +201,7 @@ def inspect_image(
 def list_images(
     conn: Connection,
     filters: Sequence[str] = (),
-    snapshotter: Optional[str] = "overlayfs",
+    snapshotter: Optional[str] = DEFAULT_SNAPSHOTTER,
 ) -> List[Dict[str, Any]]:
     """Summary rows {'name', 'digest', 'media_type', 'size', 'platforms', 'unpacked'},
     sorted by name; ``filters`` as containerd's (``name~=busybox``, ``labels."k"==v``)."""

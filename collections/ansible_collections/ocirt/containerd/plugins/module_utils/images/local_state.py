@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
 from ..api import content, snapshots
+from ..common import media_types as mt
+from ..common.defaults import DEFAULT_SNAPSHOTTER
 from ..transport.connection import Connection
 from . import documents
-from . import media_types as mt
 from .platforms import select_manifests
 from .unpack import chain_ids
 
@@ -30,7 +31,7 @@ def local_state(
     conn: Connection,
     target: Mapping[str, Any],
     wanted_platform: Dict[str, str],
-    snapshotter: Optional[str] = "overlayfs",
+    snapshotter: Optional[str] = DEFAULT_SNAPSHOTTER,
 ) -> Dict[str, Any]:
     """{'complete': bool, 'unpacked': bool, 'missing': [digests], 'manifest': digest|None}."""
     missing: List[str] = []

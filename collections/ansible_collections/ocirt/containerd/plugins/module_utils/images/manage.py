@@ -14,8 +14,8 @@ from typing import List, Sequence, Tuple
 
 from ..api.containers import list_containers
 from ..api.images import delete_image, get_image, put_image
+from ..common.errors import FailedPrecondition, NotFound
 from ..transport.connection import Connection
-from ..transport.errors import FailedPrecondition, NotFound
 
 
 class ImageInUse(FailedPrecondition):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import platform as _platform
 from typing import Any, Dict, List, Mapping, Optional
 
-from ..transport.errors import InvalidInput
+from ..common.errors import InvalidInput
 
 _ARCH_ALIASES = {
     "x86_64": "amd64",

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import Any, Dict, Iterable, Mapping, Optional
 
 from ..api import leases
+from ..common.defaults import DEFAULT_REGISTRY_CONFIG_PATH, DEFAULT_SNAPSHOTTER
+from ..hosts_toml.reader import RegistryHost, registry_hosts
 from ..registry.auth import Credentials, credentials_from_docker_config
 from ..registry.client import RegistryClient
-from ..registry.hosts import RegistryHost, registry_hosts
 from ..registry.reference import Reference, parse_reference
 from ..transport.connection import Connection
 from .ingest import (
@@ -28,7 +29,7 @@ from .ingest import (
 )
 from .platforms import parse as parse_platform
 
-DEFAULT_CONFIG_PATH = "/etc/containerd/certs.d"
+DEFAULT_CONFIG_PATH = DEFAULT_REGISTRY_CONFIG_PATH
 SOURCE_LABEL = "containerd.io/distribution.source."
 
 
@@ -77,7 +78,7 @@ def pull_image(
     access: RegistryAccess,
     platform: Optional[str] = None,
     all_platforms: bool = False,
-    snapshotter: Optional[str] = "overlayfs",
+    snapshotter: Optional[str] = DEFAULT_SNAPSHOTTER,
     progress: Optional[Progress] = None,
     parallel: int = DEFAULT_PARALLEL_LAYERS,
     resolved: Optional[Dict[str, Any]] = None,

@@ -12,9 +12,9 @@ import time
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
 from ..api import content, diff, snapshots
+from ..common.errors import AlreadyExists, InvalidInput
+from ..common.media_types import to_api
 from ..transport.connection import Connection, LeaseRef
-from ..transport.errors import AlreadyExists, InvalidInput
-from .media_types import to_api
 
 UNCOMPRESSED_LABEL = "containerd.io/uncompressed"
 SNAPSHOT_REF_LABEL = "containerd.io/snapshot.ref"

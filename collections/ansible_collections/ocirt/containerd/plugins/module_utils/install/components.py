@@ -18,7 +18,7 @@ import tarfile
 from dataclasses import dataclass
 from typing import Dict, Optional
 
-from .errors import SourceError
+from ..common.errors import SourceError
 
 #: the order in which components are planned, installed and reported
 NAMES = ("containerd", "runc", "cni_plugins", "crictl")

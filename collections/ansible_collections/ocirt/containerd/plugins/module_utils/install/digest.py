@@ -6,7 +6,7 @@ import hashlib
 import re
 from typing import Optional
 
-from .errors import InvalidInstallOption
+from ..common.errors import InvalidInput
 
 CHUNK = 1024 * 1024
 _HEX = re.compile(r"^[0-9a-f]{64}$")
@@ -16,12 +16,12 @@ def normalize_sha256(value: Optional[str], option: str) -> str:
     """The 64 lowercase hex digits of ``value``; a clear error naming ``option`` if it is not
     a sha256 (the checksum is required: an archive is never installed unverified)."""
     if not value:
-        raise InvalidInstallOption(f"{option}: a sha256 checksum is required")
+        raise InvalidInput(f"{option}: a sha256 checksum is required")
     text = value.strip().lower()
     if text.startswith("sha256:"):
         text = text[len("sha256:") :]
     if not _HEX.match(text):
-        raise InvalidInstallOption(
+        raise InvalidInput(
             f"{option}: {value!r} is not allowed; allowed: 64 hex digits, optionally "
             f"prefixed with 'sha256:'"
         )

@@ -16,8 +16,8 @@ import ssl
 import urllib.parse
 from typing import Any, Optional
 
+from ..common.errors import ChecksumMismatch, InvalidInput, SourceError
 from .digest import CHUNK
-from .errors import ChecksumMismatch, InvalidInstallOption, SourceError
 
 DEFAULT_TIMEOUT = 60.0
 
@@ -39,14 +39,14 @@ def is_url(source: str) -> bool:
 
 def validate_source(source: Optional[str], option: str) -> str:
     if not source:
-        raise InvalidInstallOption(f"{option}: a URL (http/https) or an absolute path is required")
+        raise InvalidInput(f"{option}: a URL (http/https) or an absolute path is required")
     scheme = urllib.parse.urlsplit(source).scheme
     if scheme in ("http", "https"):
         return source
     if scheme == "file":
         return urllib.parse.unquote(urllib.parse.urlsplit(source).path)
     if scheme or not os.path.isabs(source):
-        raise InvalidInstallOption(
+        raise InvalidInput(
             f"{option}: {describe(source)!r} is not allowed; allowed: an http:// or https:// "
             f"URL, or an absolute path on the managed node"
         )

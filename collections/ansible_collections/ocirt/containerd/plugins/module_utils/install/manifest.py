@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any, Dict
 
-from ..config.atomic_file import atomic_write, read_bytes
-from .errors import InstallError
+from ..common.atomic_file import atomic_write, read_bytes
+from ..common.errors import InstallError
 
 DEFAULT_PATH = "/var/lib/ocirt/install.json"
 FORMAT = 1

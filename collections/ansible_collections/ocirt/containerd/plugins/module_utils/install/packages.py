@@ -13,13 +13,14 @@ import shutil
 import subprocess
 from typing import ClassVar, Dict, List, Optional, Sequence, Tuple
 
-from .errors import InvalidInstallOption, PackageManagerError
+from ..common.defaults import SYSTEM_PATH
+from ..common.errors import InvalidInput, PackageManagerError
 
 DEFAULT_PACKAGES = {
     "apt": ["containerd", "runc", "containernetworking-plugins"],
     "dnf": ["containerd", "runc", "containernetworking-plugins"],
 }
-SEARCH_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+SEARCH_PATH = SYSTEM_PATH
 TIMEOUT = 1800
 
 
@@ -82,7 +83,7 @@ class PackageManager:
             return pin
         matches = [v for v in self.available(package) if fnmatch.fnmatchcase(v, pin)]
         if not matches:
-            raise InvalidInstallOption(
+            raise InvalidInput(
                 f"package_versions.{package}: no available version matches {pin!r}"
             )
         return max(matches, key=_version_key)
@@ -191,7 +192,7 @@ def detect(name: str = "auto") -> PackageManager:
     """The package manager by name, or the one this system has (apt first)."""
     search = os.environ.get("PATH", "") + os.pathsep + SEARCH_PATH
     if name not in ("auto", "apt", "dnf"):
-        raise InvalidInstallOption(
+        raise InvalidInput(
             f"package_manager: {name!r} is not allowed; allowed: auto, apt, dnf"
         )
     if name in ("auto", "apt") and shutil.which("apt-get", path=search):

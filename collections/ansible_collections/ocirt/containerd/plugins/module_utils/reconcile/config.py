@@ -12,8 +12,16 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional
 
+from ..common.atomic_file import atomic_write, file_mode, read_bytes
+from ..common.defaults import DEFAULT_CONFIG_FILE
+from ..common.errors import (
+    ConfigParseError,
+    ConfigRejected,
+    ContainerdBinaryError,
+    InvalidInput,
+    UnsupportedSchema,
+)
 from ..config import placement
-from ..config.atomic_file import atomic_write, file_mode, read_bytes
 from ..config.binary import ContainerdBinary, find_binary
 from ..config.document import (
     check_values,
@@ -25,13 +33,6 @@ from ..config.document import (
     require_tomlkit,
     set_path,
 )
-from ..config.errors import (
-    ConfigParseError,
-    ConfigRejected,
-    ContainerdBinaryError,
-    InvalidOption,
-    UnsupportedSchema,
-)
 from ..config.validate import (
     check_schema_for,
     document_schema,
@@ -40,7 +41,7 @@ from ..config.validate import (
 )
 from .plan import Action, Plan
 
-DEFAULT_PATH = "/etc/containerd/config.toml"
+DEFAULT_PATH = DEFAULT_CONFIG_FILE
 FILE_MODE = 0o644
 MASK = "********"
 #: keys whose values are secrets wherever they appear (CRI registry auths of schema 2)
@@ -214,16 +215,16 @@ def plan_config(desired: DesiredConfig) -> ConfigPlan:
     require_tomlkit()
     path = desired.path
     if not path or not os.path.isabs(path):
-        raise InvalidOption(f"path: {path!r} is not allowed; allowed: an absolute path")
+        raise InvalidInput(f"path: {path!r} is not allowed; allowed: an absolute path")
     try:
         check_values(desired.settings)
     except ValueError as exc:
-        raise InvalidOption(str(exc)) from None
+        raise InvalidInput(str(exc)) from None
     binary = _binary(desired)
     version = binary.version if binary else None
     schema = _target_schema(desired, binary)
     if "version" in desired.settings and desired.settings["version"] != schema:
-        raise InvalidOption(
+        raise InvalidInput(
             f"settings.version: {desired.settings['version']!r} is not allowed; the version "
             f"line is decided by config_version / the installed containerd ({schema})"
         )
@@ -309,13 +310,13 @@ def _check_runtimes(doc: Any, options: Mapping[str, Any], schema: int) -> None:
     runtimes = get_path(doc, placement.runtimes_path(schema)) or {}
     for name in options.get("runtimes") or {}:
         if not (runtimes.get(name) or {}).get("runtime_type"):
-            raise InvalidOption(
+            raise InvalidInput(
                 f"runtimes.{name}.runtime_type: a runtime the file does not have yet needs a "
                 f"runtime_type, such as io.containerd.runc.v2"
             )
     default = options.get("default_runtime")
     if default is not None and default not in runtimes and default != "runc":
-        raise InvalidOption(
+        raise InvalidInput(
             f"default_runtime: {default!r} is not allowed; allowed: a configured runtime "
             f"({', '.join(sorted({'runc', *runtimes}))}), or add it under runtimes"
         )

@@ -14,6 +14,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..api import containers as containers_api
 from ..api import tasks
+from ..common.errors import InvalidInput, OcirtError
 from ..containers import labels as L
 from ..containers import lifecycle, restart_monitor
 from ..containers.inspect import stored_config
@@ -22,7 +23,6 @@ from ..containers.paths import Paths
 from ..containers.state import describe_state
 from ..images.pull import RegistryAccess
 from ..transport.connection import Connection
-from ..transport.errors import InvalidInput, OcirtError
 from .image import DesiredImage, apply_image, plan_image
 from .plan import Action, Plan
 

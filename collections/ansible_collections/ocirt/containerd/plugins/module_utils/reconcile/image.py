@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
 from ..api import images
+from ..common.defaults import DEFAULT_SNAPSHOTTER
+from ..common.errors import InvalidInput
 from ..images.ingest import Progress
 from ..images.local_state import local_state
 from ..images.manage import check_removable, remove_image
@@ -18,7 +20,6 @@ from ..images.platforms import parse as parse_platform
 from ..images.pull import RegistryAccess, pull_image, resolve_remote
 from ..registry.reference import normalize_name
 from ..transport.connection import Connection
-from ..transport.errors import InvalidInput
 from .plan import Action, Plan
 
 STATES = ("present", "absent")
@@ -36,7 +37,7 @@ class DesiredImage:
     platform: Optional[str] = None
     tags: List[str] = field(default_factory=list)
     force: bool = False
-    snapshotter: Optional[str] = "overlayfs"  # None: do not unpack
+    snapshotter: Optional[str] = DEFAULT_SNAPSHOTTER  # None: do not unpack
     wait_for_gc: bool = False
     access: RegistryAccess = field(default_factory=RegistryAccess)
 

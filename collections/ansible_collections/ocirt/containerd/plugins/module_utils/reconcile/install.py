@@ -16,11 +16,11 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
-from ..config.atomic_file import atomic_write, remove
+from ..common.atomic_file import atomic_write, remove
+from ..common.errors import InstallError, InvalidInput
 from ..install import manifest as manifest_file
 from ..install.components import NAMES, Layout, unpack, version_from_name
 from ..install.digest import file_sha256, normalize_sha256
-from ..install.errors import InstallError, InvalidInstallOption
 from ..install.fetch import DEFAULT_TIMEOUT, describe, fetch_verified, remove_tree, validate_source
 from ..install.packages import DEFAULT_PACKAGES, PackageManager, detect
 from ..install.versions import binary_version
@@ -46,23 +46,23 @@ class DesiredInstall:
 
     def validate(self) -> None:
         if self.method not in METHODS:
-            raise InvalidInstallOption(
+            raise InvalidInput(
                 f"method: {self.method!r} is not allowed; allowed: {', '.join(METHODS)}"
             )
         for option in ("prefix", "cni_bin_dir", "manifest_path"):
             value = getattr(self, option)
             if not value or not os.path.isabs(value):
-                raise InvalidInstallOption(
+                raise InvalidInput(
                     f"{option}: {value!r} is not allowed; allowed: an absolute path"
                 )
         if self.method == "archive":
             unknown = sorted(set(self.archives) - set(NAMES))
             if unknown:
-                raise InvalidInstallOption(
+                raise InvalidInput(
                     f"archives: unknown component {', '.join(unknown)}; allowed: {', '.join(NAMES)}"
                 )
             if not any(self.archives.get(n) for n in NAMES):
-                raise InvalidInstallOption(
+                raise InvalidInput(
                     "method=archive needs at least one of containerd, runc, cni_plugins, crictl"
                 )
 
@@ -181,7 +181,7 @@ def _plan_packages(desired: DesiredInstall, check_mode: bool) -> InstallPlan:
     names = list(desired.packages) if desired.packages else list(DEFAULT_PACKAGES[manager.name])
     unknown = sorted(set(desired.package_versions) - set(names))
     if unknown:
-        raise InvalidInstallOption(
+        raise InvalidInput(
             f"package_versions: {', '.join(unknown)} not in packages ({', '.join(names)})"
         )
     cache_updated = False
@@ -196,7 +196,7 @@ def _plan_packages(desired: DesiredInstall, check_mode: bool) -> InstallPlan:
         if pin:
             wanted: Optional[str] = manager.resolve(name, str(pin))
             if wanted not in manager.available(name) and wanted != installed:
-                raise InvalidInstallOption(
+                raise InvalidInput(
                     f"package_versions.{name}: version {wanted} is not available from "
                     f"{manager.name} (update_cache may help)"
                 )

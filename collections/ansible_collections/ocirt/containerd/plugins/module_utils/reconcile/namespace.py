@@ -7,9 +7,9 @@ from typing import Any, Dict, Optional
 
 from ..api import namespaces
 from ..api.identifiers import validate_identifier
+from ..common.errors import FailedPrecondition, InvalidInput, NotFound
 from ..report.namespace_contents import describe_contents, is_empty, namespace_contents
 from ..transport.connection import Connection
-from ..transport.errors import FailedPrecondition, InvalidInput, NotFound
 from .plan import Action, Plan
 
 STATES = ("present", "absent")

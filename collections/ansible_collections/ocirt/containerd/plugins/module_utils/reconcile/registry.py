@@ -13,10 +13,11 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
-from ..config.atomic_file import atomic_write, differs, read_bytes, remove
+from ..common.atomic_file import atomic_write, differs, read_bytes, remove
+from ..common.errors import InvalidInput
 from ..config.document import require_tomlkit
-from ..config.errors import InvalidOption
-from ..config.registry_hosts import (
+from ..hosts_toml.reader import DEFAULT_CONFIG_PATH
+from ..hosts_toml.writer import (
     HOSTS_FILE,
     OWNED_RE,
     HostsConfig,
@@ -26,7 +27,6 @@ from ..config.registry_hosts import (
     referenced_files,
     render,
 )
-from ..registry.hosts import DEFAULT_CONFIG_PATH
 from .plan import Action, Plan
 
 STATES = ("present", "absent")
@@ -76,9 +76,9 @@ class HostsPlan:
 def plan_hosts(desired: DesiredHosts) -> HostsPlan:
     require_tomlkit()
     if desired.state not in STATES:
-        raise InvalidOption(f"state: {desired.state!r} is not allowed; allowed: present, absent")
+        raise InvalidInput(f"state: {desired.state!r} is not allowed; allowed: present, absent")
     if not os.path.isabs(desired.config_path or ""):
-        raise InvalidOption(
+        raise InvalidInput(
             f"config_path: {desired.config_path!r} is not allowed; allowed: an absolute path"
         )
     directory = host_dir(desired.config_path, desired.config.host)
@@ -89,7 +89,7 @@ def plan_hosts(desired: DesiredHosts) -> HostsPlan:
 
     if desired.state == "absent":
         if desired.config.host == "" or "/" in desired.config.host:
-            raise InvalidOption(f"host: {desired.config.host!r} is not allowed")
+            raise InvalidInput(f"host: {desired.config.host!r} is not allowed")
         names = []
         if raw is not None:
             names = [HOSTS_FILE, *referenced_files(before or "", directory)]

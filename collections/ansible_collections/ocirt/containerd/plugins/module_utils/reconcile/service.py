@@ -16,10 +16,11 @@ import shutil
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Union
 
-from .. import procfs
-from ..config.atomic_file import atomic_write, differs, read_bytes, remove
+from ..common import procfs
+from ..common.atomic_file import atomic_write, differs, read_bytes, remove
+from ..common.defaults import DEFAULT_CONFIG_FILE
+from ..common.errors import InvalidInput, ServiceError
 from ..service.detached import DEFAULT_LOG_FILE, DEFAULT_PID_FILE, SYSTEM_PATH, Detached
-from ..service.errors import InvalidServiceOption, ServiceError
 from ..service.readiness import version_if_serving, wait_serving
 from ..service.systemd import Systemd, systemd_runs
 from ..service.unit import (
@@ -35,7 +36,7 @@ from .plan import Action, Plan
 
 STATES = ("started", "stopped", "restarted")
 MANAGERS = ("auto", "systemd", "detached")
-DEFAULT_CONFIG = "/etc/containerd/config.toml"
+DEFAULT_CONFIG = DEFAULT_CONFIG_FILE
 
 Manager = Union[Systemd, Detached]
 
@@ -59,21 +60,21 @@ class DesiredService:
 
     def validate(self) -> None:
         if self.state not in STATES:
-            raise InvalidServiceOption(
+            raise InvalidInput(
                 f"state: {self.state!r} is not allowed; allowed: {', '.join(STATES)}"
             )
         if self.manager not in MANAGERS:
-            raise InvalidServiceOption(
+            raise InvalidInput(
                 f"manager: {self.manager!r} is not allowed; allowed: {', '.join(MANAGERS)}"
             )
         for option in ("config_path", "unit_path", "pid_file", "log_file"):
             value = getattr(self, option)
             if not value or not os.path.isabs(value):
-                raise InvalidServiceOption(
+                raise InvalidInput(
                     f"{option}: {value!r} is not allowed; allowed: an absolute path"
                 )
         if self.wait_timeout <= 0:
-            raise InvalidServiceOption("wait_timeout: must be more than 0 seconds")
+            raise InvalidInput("wait_timeout: must be more than 0 seconds")
 
 
 @dataclass
@@ -100,7 +101,7 @@ class ServicePlan:
 def find_containerd(binary: Optional[str]) -> str:
     if binary:
         if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
-            raise InvalidServiceOption(f"binary: {binary} is not an executable file")
+            raise InvalidInput(f"binary: {binary} is not an executable file")
         return binary
     found = shutil.which("containerd", path=SYSTEM_PATH)
     if not found:

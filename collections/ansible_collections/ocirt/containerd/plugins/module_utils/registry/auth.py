@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
-from ..transport.errors import InvalidInput
+from ..common.errors import InvalidInput
 from .reference import DEFAULT_DOMAIN
 
 

@@ -23,10 +23,10 @@ from dataclasses import replace
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 from urllib.parse import urlencode, urljoin, urlsplit
 
-from ..images import media_types as mt
-from ..transport.errors import InvalidInput, NotFound, OcirtError
+from ..common import media_types as mt
+from ..common.errors import InvalidInput, NotFound, OcirtError
+from ..hosts_toml.reader import RegistryHost
 from .auth import Credentials, parse_challenges
-from .hosts import RegistryHost
 from .reference import Reference
 
 USER_AGENT = "ocirt/0.1"

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from ..transport.errors import InvalidInput
+from ..common.errors import InvalidInput
 
 DEFAULT_DOMAIN = "docker.io"
 DEFAULT_TAG = "latest"

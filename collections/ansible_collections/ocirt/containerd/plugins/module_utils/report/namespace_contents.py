@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any, Dict, List
 
 from ..api import containers, content, images, introspection, leases, snapshots
+from ..common.errors import OcirtError
 from ..transport.connection import Connection
-from ..transport.errors import OcirtError
 from .daemon_info import SNAPSHOTTER_TYPE
 
 

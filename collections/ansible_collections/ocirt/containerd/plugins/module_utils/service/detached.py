@@ -11,14 +11,14 @@ import os
 import subprocess
 from typing import Dict, List, Optional
 
-from .. import procfs
-from ..config.atomic_file import atomic_write, remove
-from .errors import ServiceError
+from ..common import procfs
+from ..common.atomic_file import atomic_write, remove
+from ..common.defaults import DEFAULT_CONFIG_FILE, SYSTEM_PATH
+from ..common.errors import ServiceError
 from .unit import exec_start
 
 DEFAULT_PID_FILE = "/run/containerd/containerd.pid"
 DEFAULT_LOG_FILE = "/var/log/containerd.log"
-SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 def _config_arg(argv: List[str]) -> Optional[str]:
@@ -41,7 +41,7 @@ class Detached:
         pid_file: str = DEFAULT_PID_FILE,
         log_file: str = DEFAULT_LOG_FILE,
         environment: Optional[Dict[str, str]] = None,
-        default_config: str = "/etc/containerd/config.toml",
+        default_config: str = DEFAULT_CONFIG_FILE,
     ):
         self.binary = binary
         self.config_path = config_path

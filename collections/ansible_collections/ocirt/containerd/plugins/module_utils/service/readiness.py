@@ -8,9 +8,8 @@ import time
 from typing import Callable, Dict, Optional
 
 from ..api.version import get_version
+from ..common.errors import NotServing, OcirtError
 from ..transport.connection import Connection
-from ..transport.errors import OcirtError
-from .errors import NotServing
 
 
 def _accepts(address: str) -> bool:

@@ -6,7 +6,7 @@ import os
 import subprocess
 from typing import List, Optional
 
-from .errors import ServiceError
+from ..common.errors import ServiceError
 
 RUN_DIR = "/run/systemd/system"
 

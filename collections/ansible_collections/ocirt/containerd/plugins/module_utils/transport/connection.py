@@ -15,9 +15,10 @@ import threading
 import time
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Protocol, Tuple, Union
 
+from ..common import errors
+from ..common.defaults import DEFAULT_ADDRESS
 from ..wire.codec import DecodeError
 from ..wire.schema import Message
-from . import errors
 
 try:
     import grpc
@@ -27,7 +28,6 @@ except ImportError as exc:  # reported by front ends as a missing requirement
     grpc = None
     GRPC_IMPORT_ERROR = str(exc)
 
-DEFAULT_ADDRESS = "/run/containerd/containerd.sock"
 DEFAULT_TIMEOUT = 30.0
 MAX_MESSAGE_SIZE = 16 * 1024 * 1024  # containerd's default, both ways
 PROBE_EVERY = 1.0  # seconds between looks at the socket while a call waits for containerd

@@ -18,8 +18,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple, Union
 
-from .document import load, tomlkit
-from .errors import ConfigParseError, InvalidOption
+from ..common.errors import ConfigParseError, InvalidInput
+from ..config.document import load, tomlkit
 from .pem import check_certificates, check_pair, is_pem
 
 HOSTS_FILE = "hosts.toml"
@@ -57,7 +57,7 @@ class Endpoint:
         if self.capabilities is not None:
             bad = [c for c in self.capabilities if c not in CAPABILITIES]
             if bad or not isinstance(self.capabilities, list):
-                raise InvalidOption(
+                raise InvalidInput(
                     f"{where}capabilities: {bad or self.capabilities!r} not allowed; "
                     f"allowed: {', '.join(CAPABILITIES)}"
                 )
@@ -70,11 +70,11 @@ class Endpoint:
                 or not value
                 or (not is_pem(value) and not value.startswith("/"))
             ):
-                raise InvalidOption(
+                raise InvalidInput(
                     f"{where}{name}: allowed: an absolute path or PEM content (-----BEGIN ...)"
                 )
         if self.client_key is not None and self.client_cert is None:
-            raise InvalidOption(f"{where}client_key needs client_cert")
+            raise InvalidInput(f"{where}client_key needs client_cert")
         if self.ca is not None:
             check_certificates(self.ca, f"{where}ca")
         if self.client_cert is not None:
@@ -84,7 +84,7 @@ class Endpoint:
                 isinstance(value, list) and value and all(isinstance(v, str) for v in value)
             )
             if not re.match(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", str(name)) or not ok:
-                raise InvalidOption(
+                raise InvalidInput(
                     f"{where}header {name}: allowed: an HTTP header name with a string or "
                     f"list of strings as value"
                 )
@@ -106,24 +106,24 @@ class HostsConfig:
 
     def validate(self) -> None:
         if self.host != DEFAULT_HOST and not HOST_RE.match(self.host or ""):
-            raise InvalidOption(
+            raise InvalidInput(
                 f"host: {self.host!r} is not allowed; allowed: a registry host[:port] such as "
                 f"registry.test or registry.test:5000, or {DEFAULT_HOST}"
             )
         if self.server is not None and not URL_RE.match(self.server):
-            raise InvalidOption(
+            raise InvalidInput(
                 f"server: {self.server!r} is not allowed; allowed: an http:// or https:// URL"
             )
         self.endpoint.validate("")
         seen = set()
         for i, mirror in enumerate(self.mirrors, 1):
             if not URL_RE.match(mirror.url or ""):
-                raise InvalidOption(
+                raise InvalidInput(
                     f"mirrors[{i}].url: {mirror.url!r} is not allowed; allowed: "
                     f"an http:// or https:// URL"
                 )
             if mirror.url in seen:
-                raise InvalidOption(f"mirrors[{i}].url: {mirror.url} is listed twice")
+                raise InvalidInput(f"mirrors[{i}].url: {mirror.url} is listed twice")
             seen.add(mirror.url)
             mirror.validate(f"mirrors[{i}].")
 

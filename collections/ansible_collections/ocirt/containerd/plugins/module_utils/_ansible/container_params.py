@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from .containers.options import ContainerOptions
+from ..containers.options import ContainerOptions
 
 CONTAINER_OPTIONS: Dict[str, Dict[str, Any]] = {
     "image": {"type": "str"},

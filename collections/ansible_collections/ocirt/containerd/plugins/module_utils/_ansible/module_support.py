@@ -11,9 +11,9 @@ from typing import Any, Callable, Dict
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from .registry.hosts import DEFAULT_CONFIG_PATH as DEFAULT_REGISTRY_CONFIG_PATH
-from .transport.connection import DEFAULT_ADDRESS, DEFAULT_TIMEOUT, GRPC_IMPORT_ERROR, Connection
-from .transport.errors import OcirtError
+from ..common.errors import OcirtError
+from ..hosts_toml.reader import DEFAULT_CONFIG_PATH as DEFAULT_REGISTRY_CONFIG_PATH
+from ..transport.connection import DEFAULT_ADDRESS, DEFAULT_TIMEOUT, GRPC_IMPORT_ERROR, Connection
 
 DEFAULT_NAMESPACE = "default"  # containerd's (and ctr's) default namespace
 
@@ -61,7 +61,8 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def run_with_connection(
+def run_with_connection(  # being replaced by _ansible.runner.run
+
     module: AnsibleModule, work: Callable[[Connection], Dict[str, Any]]
 ) -> None:
     """Open the connection, run ``work`` and exit the module with its result.

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import urlsplit
 
-from ..transport.errors import InvalidInput
-from .reference import DEFAULT_DOMAIN, DOCKER_HUB_HOST
+from ..common.defaults import DEFAULT_REGISTRY_CONFIG_PATH
+from ..common.errors import InvalidInput
+from ..registry.reference import DEFAULT_DOMAIN, DOCKER_HUB_HOST
 
 try:  # Python 3.11+
     import tomllib as _toml_reader
@@ -39,7 +40,7 @@ except ImportError:  # managed nodes with older Python read it with tomlkit
             raise InvalidInput("reading hosts.toml needs Python 3.11+ or the tomlkit package")
 
 
-DEFAULT_CONFIG_PATH = "/etc/containerd/certs.d"  # containerd's documented config_path
+DEFAULT_CONFIG_PATH = DEFAULT_REGISTRY_CONFIG_PATH  # containerd's documented config_path
 ALL_CAPABILITIES = ("pull", "resolve", "push")
 LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
 

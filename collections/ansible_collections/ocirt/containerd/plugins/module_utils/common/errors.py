@@ -1,4 +1,5 @@
-"""Library exceptions: gRPC status codes turned into messages a person can act on.
+"""Every error the library raises on purpose, in one place: the gRPC status codes the
+transport maps first, then the errors of each domain.
 
 Every error the library raises is an ``OcirtError``; front ends print ``str(error)`` and
 never a traceback.
@@ -99,3 +100,68 @@ def describe_unreachable(address: str) -> DaemonUnavailable:
         f"containerd is not answering on {address}: is the service running? "
         "(the socket file exists, but nothing accepts connections on it)"
     )
+
+
+# configuration
+class ConfigError(OcirtError):
+    """Base of configuration errors: the file on disk is left as it was."""
+
+
+class ConfigParseError(ConfigError):
+    """A file is not valid TOML; it is reported and never rewritten."""
+
+
+class ConfigRejected(ConfigError):
+    """The installed containerd would not load the candidate; carries containerd's message."""
+
+
+class UnsupportedSchema(ConfigError):
+    """A config schema version ocirt does not write (1, or 4 of containerd 2.3+)."""
+
+
+class ContainerdBinaryError(ConfigError):
+    """The containerd binary used for detection and validation is missing or failed."""
+
+
+# installing
+class InstallError(OcirtError):
+    """Installing failed; what was already replaced is named in the message."""
+
+
+class SourceError(InstallError):
+    """An archive could not be read from its URL or path."""
+
+
+class ChecksumMismatch(InstallError):
+    """A downloaded or local archive is not the one the sha256 names; nothing was replaced."""
+
+
+class PackageManagerError(InstallError):
+    """apt-get / dnf / dpkg-query / rpm failed or is missing."""
+
+
+# the service
+class ServiceError(OcirtError):
+    """Starting, stopping or restarting containerd failed."""
+
+
+class NotServing(ServiceError):
+    """containerd did not answer Version in time; the message carries its last log lines."""
+
+
+def describe_os_error(exc: OSError) -> str:
+    """An operating system error as one sentence naming the file and what to do."""
+    import errno
+
+    where = f" ({exc.filename})" if exc.filename else ""
+    hints = {
+        errno.EACCES: "permission denied{w}: run as root or fix the file's permissions",
+        errno.EPERM: "operation not permitted{w}: run as root",
+        errno.ENOSPC: "no space left on the device{w}: free some space and run it again",
+        errno.EROFS: "the file system is read-only{w}",
+        errno.ENOENT: "no such file or directory{w}",
+    }
+    hint = hints.get(exc.errno or 0)
+    if hint:
+        return hint.format(w=where)
+    return f"{exc.strerror or exc}{where}"

@@ -17,7 +17,7 @@ import re
 import ssl
 from typing import Iterator, Optional
 
-from .errors import InvalidOption
+from ..common.errors import InvalidInput
 
 MAX_PEM_SIZE = 1024 * 1024
 _BLOCK = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----\r?\n(.*?)-----END \1-----", re.S)
@@ -35,14 +35,14 @@ def pem_text(value: str, option: str) -> str:
         return value
     if not os.path.isfile(value):
         problem = "is not a file" if os.path.exists(value) else "does not exist"
-        raise InvalidOption(f"{option}: {value} {problem}")
+        raise InvalidInput(f"{option}: {value} {problem}")
     try:
         with open(value, "rb") as f:
             data = f.read(MAX_PEM_SIZE + 1)
     except OSError as exc:
-        raise InvalidOption(f"{option}: cannot read {value}: {exc.strerror}") from None
+        raise InvalidInput(f"{option}: cannot read {value}: {exc.strerror}") from None
     if len(data) > MAX_PEM_SIZE:
-        raise InvalidOption(f"{option}: {value} is over {MAX_PEM_SIZE} bytes, not a PEM file")
+        raise InvalidInput(f"{option}: {value} is over {MAX_PEM_SIZE} bytes, not a PEM file")
     return data.decode("ascii", "replace")
 
 
@@ -56,7 +56,7 @@ def check_certificates(value: str, option: str) -> None:
     try:
         ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cadata=text)
     except (ssl.SSLError, ValueError):
-        raise InvalidOption(
+        raise InvalidInput(
             f"{option}: {_source(value)} is not a PEM certificate; "
             "allowed: a file or content with -----BEGIN CERTIFICATE----- blocks"
         ) from None
@@ -67,18 +67,18 @@ def check_key(value: str, option: str) -> None:
     text = pem_text(value, option)
     blocks = [(kind, body) for kind, body in _BLOCK.findall(text) if kind.endswith("PRIVATE KEY")]
     if not blocks:
-        raise InvalidOption(
+        raise InvalidInput(
             f"{option}: {_source(value)} is not a PEM private key; allowed: a file or content "
             "with a -----BEGIN PRIVATE KEY----- (or RSA/EC PRIVATE KEY) block"
         )
     kind, body = blocks[0]
     if kind == "ENCRYPTED PRIVATE KEY" or "ENCRYPTED" in body:
-        raise InvalidOption(
+        raise InvalidInput(
             f"{option}: {_source(value)} is an encrypted key, which containerd cannot read; "
             "give the key unencrypted"
         )
     if kind not in _KEY_TYPES:
-        raise InvalidOption(
+        raise InvalidInput(
             f"{option}: {_source(value)} holds a {kind}; allowed: PRIVATE KEY, RSA PRIVATE KEY "
             "or EC PRIVATE KEY"
         )
@@ -87,11 +87,11 @@ def check_key(value: str, option: str) -> None:
     except (binascii.Error, ValueError):
         der = b""
     if not der.startswith(b"\x30"):
-        raise InvalidOption(f"{option}: {_source(value)} is not a valid PEM private key")
+        raise InvalidInput(f"{option}: {_source(value)} is not a valid PEM private key")
 
 
 def _no_password() -> bytes:
-    raise InvalidOption("the key is encrypted")
+    raise InvalidInput("the key is encrypted")
 
 
 @contextlib.contextmanager
@@ -125,8 +125,8 @@ def check_pair(cert: str, key: Optional[str], where: str) -> None:
             ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_cert_chain(
                 cert_file, key_file, password=_no_password
             )
-        except (ssl.SSLError, OSError, InvalidOption) as exc:
+        except (ssl.SSLError, OSError, InvalidInput) as exc:
             reason = getattr(exc, "reason", None) or exc
-            raise InvalidOption(
+            raise InvalidInput(
                 f"{where}client_key: does not belong to {where}client_cert ({reason})"
             ) from None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from .images.pull import RegistryAccess
+from ..images.pull import RegistryAccess
 from .module_support import registry_config_path
 
 REGISTRY_ACCESS_OPTIONS: Dict[str, Dict[str, Any]] = {

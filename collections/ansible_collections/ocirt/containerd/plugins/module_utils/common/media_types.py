@@ -64,7 +64,7 @@ def from_api(descriptor: Mapping[str, Any]) -> Dict[str, Any]:
 
 
 def parse_json_blob(data: bytes, what: str) -> Dict[str, Any]:
-    from ..transport.errors import InvalidInput
+    from .errors import InvalidInput
 
     try:
         value = json.loads(data)

@@ -1,0 +1,4 @@
+"""containerd's registry host configuration, ``<config_path>/<host>/hosts.toml``, read (for
+pulls, the way the CRI resolves them) and written (by the registry module) in one package, so
+both sides agree on the format.
+"""
