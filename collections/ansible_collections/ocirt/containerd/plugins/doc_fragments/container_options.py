@@ -1,4 +1,9 @@
-"""The options of a container, shared by the container modules (module_utils/container_params.py)."""
+"""The options of a container, shared by the container modules.
+
+The argument_spec comes from module_utils/containers/option_table.py;
+tests/collection/test_option_tables.py checks that this fragment documents the same options,
+types, defaults and choices, and the table's doc line of each.
+"""
 
 
 class ModuleDocFragment:
@@ -54,6 +59,7 @@ options:
     description:
       - Mount the root file system read-only.
     type: bool
+    default: false
   cap_add:
     description:
       - Capabilities to add to containerd's default set (C(NET_ADMIN) or C(CAP_NET_ADMIN)).
@@ -68,6 +74,7 @@ options:
     description:
       - All capabilities, no masked paths, all devices allowed.
     type: bool
+    default: false
   devices:
     description:
       - Host devices, each C(/dev/HOST[:/dev/CONTAINER[:rwm]]) or a mapping with C(path), C(container_path), C(permissions).
@@ -110,31 +117,37 @@ options:
       - V(none) gives the container its own network namespace with loopback only; V(host) shares the machine's.
     type: str
     choices: [none, host]
+    default: none
   stop_signal:
     description:
       - Signal that asks the process to stop; defaults to the image's C(StopSignal), else C(SIGTERM).
     type: str
   stop_timeout:
     description:
-      - Seconds to wait after the stop signal before C(SIGKILL) (default 10).
+      - Seconds to wait after the stop signal before C(SIGKILL).
     type: int
+    default: 10
   restart_policy:
     description:
       - V(no), V(always), V(unless-stopped) or V(on-failure[:N]), carried out by containerd's own restart monitor
         (which checks every 10 seconds; containerd 1.6 treats every policy as V(always)).
     type: str
+    default: 'no'
   runtime:
     description:
-      - containerd runtime (default C(io.containerd.runc.v2)).
+      - The containerd runtime.
     type: str
+    default: io.containerd.runc.v2
   snapshotter:
     description:
-      - Snapshotter for the root file system (default C(overlayfs)).
+      - Snapshotter for the root file system.
     type: str
+    default: overlayfs
   systemd_cgroup:
     description:
       - Place the container in a systemd slice, for containerd configured with C(SystemdCgroup).
     type: bool
+    default: false
   pull:
     description:
       - When to pull the image, as in M(ocirt.containerd.image).
