@@ -28,6 +28,9 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.containers.logs i
     log_path,
     read_log,
 )
+from ansible_collections.ocirt.containerd.plugins.module_utils.containers.option_table import (
+    CONTAINER_TABLE,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.options import (
     ContainerOptions,
 )
@@ -39,44 +42,33 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connect
     Connection,
 )
 
+from .flags import add_table_flags, table_values
+from .labels import parse_labels
 from .output import print_json, print_table
 from .progress import human_size
 
 
-def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def _add_run(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     run = sub.add_parser("run", parents=[common], help="create and start a container")
     run.add_argument("image")
     run.add_argument("command", nargs=argparse.REMAINDER)
     run.add_argument("-d", "--detach", action="store_true", help="return once it runs")
     run.add_argument("--rm", action="store_true", help="remove it when it exits (foreground)")
     run.add_argument("--name", help="container id (default: image name + random suffix)")
-    run.add_argument("-e", "--env", action="append", default=[], metavar="KEY=VALUE")
-    run.add_argument("-v", "--volume", action="append", default=[], metavar="SRC:DST[:ro]")
-    run.add_argument("-l", "--label", action="append", default=[], metavar="KEY=VALUE")
-    run.add_argument(
-        "--restart",
-        default=None,
-        metavar="POLICY",
-        help="no, always, unless-stopped, on-failure[:N]",
-    )
-    run.add_argument("-m", "--memory")
-    run.add_argument("--cpus", type=float)
-    run.add_argument("-u", "--user")
-    run.add_argument("-w", "--workdir")
-    run.add_argument("--entrypoint")
-    run.add_argument("--network", choices=["none", "host"])
-    run.add_argument("--hostname")
-    run.add_argument("--read-only", action="store_true")
-    run.add_argument("--cap-add", action="append", default=[])
-    run.add_argument("--cap-drop", action="append", default=[])
+    # docker's --entrypoint is one program, the last one given wins
+    add_table_flags(run, CONTAINER_TABLE, details={"entrypoint": {"action": "store"}})
     run.add_argument("--hosts-dir", default=DEFAULT_REGISTRY_CONFIG_PATH)
     run.set_defaults(run=run_run)
 
+
+def _add_ps(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     ps = sub.add_parser("ps", parents=[common], help="list containers")
     ps.add_argument("-a", "--all", action="store_true", help="also those not running")
     ps.add_argument("-q", "--quiet", action="store_true", help="ids only")
     ps.set_defaults(run=run_ps)
 
+
+def _add_exec(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     ex = sub.add_parser("exec", parents=[common], help="run a command in a running container")
     ex.add_argument("container")
     ex.add_argument("command", nargs=argparse.REMAINDER)
@@ -86,36 +78,41 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     ex.add_argument("--timeout", dest="exec_timeout", type=float, default=None)
     ex.set_defaults(run=run_exec)
 
+
+def _add_logs(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     logs = sub.add_parser("logs", parents=[common], help="show a container's output")
     logs.add_argument("container")
     logs.add_argument("-f", "--follow", action="store_true")
     logs.add_argument("-n", "--tail", type=int)
     logs.set_defaults(run=run_logs)
 
-    for verb, helptext in (("start", "start"), ("stop", "stop"), ("restart", "restart")):
-        p = sub.add_parser(verb, parents=[common], help=f"{helptext} containers")
+
+def _add_lifecycle(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    for verb in ("start", "stop", "restart"):
+        p = sub.add_parser(verb, parents=[common], help=f"{verb} containers")
         p.add_argument("containers", nargs="+", metavar="CONTAINER")
         if verb != "start":
             p.add_argument("-t", "--time", type=float, help="seconds before SIGKILL")
         p.set_defaults(run=run_lifecycle, verb=verb)
-
     rm = sub.add_parser("rm", parents=[common], help="remove containers")
     rm.add_argument("containers", nargs="+", metavar="CONTAINER")
     rm.add_argument("-f", "--force", action="store_true", help="stop running ones first")
     rm.set_defaults(run=run_rm)
 
+
+def _add_stats_inspect(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     stats = sub.add_parser("stats", parents=[common], help="CPU, memory and I/O of containers")
     stats.add_argument("containers", nargs="*", metavar="CONTAINER")
     stats.add_argument("--no-stream", action="store_true", help="one sample, then exit")
     stats.set_defaults(run=run_stats)
-
     inspect = sub.add_parser("inspect", parents=[common], help="a container's details (JSON)")
     inspect.add_argument("containers", nargs="+", metavar="CONTAINER")
     inspect.set_defaults(run=run_inspect)
 
 
-def _pairs(items: list) -> dict:
-    return dict(item.split("=", 1) if "=" in item else (item, "") for item in items)
+def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    for add in (_add_run, _add_ps, _add_exec, _add_logs, _add_lifecycle, _add_stats_inspect):
+        add(sub, common)
 
 
 def run_run(args: argparse.Namespace, conn: Connection) -> int:
@@ -132,24 +129,7 @@ def run_run(args: argparse.Namespace, conn: Connection) -> int:
     image = str(parse_reference(args.image))
     name = args.name or f"{image.rsplit('/', 1)[-1].split(':')[0]}-{secrets.token_hex(3)}"
     options = ContainerOptions.from_dict(
-        {
-            "image": image,
-            "command": args.command or None,
-            "entrypoint": [args.entrypoint] if args.entrypoint else None,
-            "env": _pairs(args.env),
-            "mounts": args.volume,
-            "labels": _pairs(args.label),
-            "restart_policy": args.restart,
-            "memory": args.memory,
-            "cpus": args.cpus,
-            "user": args.user,
-            "working_dir": args.workdir,
-            "network_mode": args.network,
-            "hostname": args.hostname,
-            "read_only_rootfs": args.read_only,
-            "cap_add": args.cap_add,
-            "cap_drop": args.cap_drop,
-        }
+        {"image": image, "command": args.command or None, **table_values(args, CONTAINER_TABLE)}
     )
     desired = DesiredContainer(
         name=name,
@@ -210,7 +190,7 @@ def run_exec(args: argparse.Namespace, conn: Connection) -> int:
         conn,
         args.container,
         args.command,
-        env=_pairs(args.env),
+        env=parse_labels(args.env, "--env"),
         user=args.user,
         workdir=args.workdir,
         timeout=args.exec_timeout,

@@ -18,10 +18,10 @@ from typing import Any, List, Optional
 
 from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import OcirtError
 from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
-    DEFAULT_ADDRESS,
-    DEFAULT_TIMEOUT,
     Connection,
 )
+
+from .flags import CONNECTION_FLAGS, add_connection_flags
 
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a program Ctrl-C ended
@@ -59,24 +59,7 @@ def build_parser(only: Optional[str] = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ocirt", description="Manage containerd over its own API.", parents=[common]
     )
-    parser.add_argument(
-        "--address",
-        "-a",
-        default=os.environ.get("CONTAINERD_ADDRESS", DEFAULT_ADDRESS),
-        help="containerd socket (env CONTAINERD_ADDRESS, default %(default)s)",
-    )
-    parser.add_argument(
-        "--namespace",
-        "-n",
-        default=os.environ.get("CONTAINERD_NAMESPACE", "default"),
-        help="namespace to work in (env CONTAINERD_NAMESPACE, default %(default)s)",
-    )
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        default=DEFAULT_TIMEOUT,
-        help="seconds to wait for each answer (default %(default)s)",
-    )
+    add_connection_flags(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in [only] if only else sorted(set(COMMANDS.values())):
         importlib.import_module(f"{__package__}.{name}").add_parser(sub, common)
@@ -85,12 +68,11 @@ def build_parser(only: Optional[str] = None) -> argparse.ArgumentParser:
 
 def _command_module(argv: List[str]) -> Optional[str]:
     """The module of the command in ``argv``; None (load them all) for --help and typos."""
-    takes_value = {"--address", "-a", "--namespace", "-n", "--timeout"}
     skip = False
     for word in argv:
         if skip:
             skip = False
-        elif word in takes_value:
+        elif word in CONNECTION_FLAGS:
             skip = True
         elif not word.startswith("-"):
             return COMMANDS.get(word)

@@ -19,6 +19,7 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connect
     Connection,
 )
 
+from .labels import parse_labels
 from .output import format_labels, print_json, print_table
 
 
@@ -44,16 +45,6 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     rm.set_defaults(run=run_rm)
 
 
-def _parse_labels(pairs: list) -> dict:
-    labels = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise InvalidInput(f"--label takes KEY=VALUE, got {pair!r}")
-        labels[key] = value
-    return labels
-
-
 def run_ls(args: argparse.Namespace, conn: Connection) -> int:
     spaces = sorted(list_namespaces(conn), key=lambda n: n["name"])
     if args.json:
@@ -67,7 +58,7 @@ def run_ls(args: argparse.Namespace, conn: Connection) -> int:
 
 
 def run_create(args: argparse.Namespace, conn: Connection) -> int:
-    plan = plan_namespace(conn, DesiredNamespace(args.name, "present", _parse_labels(args.label)))
+    plan = plan_namespace(conn, DesiredNamespace(args.name, "present", parse_labels(args.label)))
     after = apply_namespace(conn, plan)
     if args.json:
         print_json({"changed": plan.changed, "namespace": after, "actions": plan.summaries()})
