@@ -12,6 +12,7 @@ import copy
 import os
 import socket
 import stat
+from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from ..api.version import parse_series
@@ -257,31 +258,32 @@ def _user_mount(m: Mapping[str, Any], namespace: str, paths: Paths) -> Dict[str,
     }
 
 
-def build_spec(
-    namespace: str,
-    container_id: str,
-    options: ContainerOptions,
-    image_config: Mapping[str, Any],
-    read_file: FileReader,
-    daemon_version: Version = None,
-    paths: Optional[Paths] = None,
-) -> Dict[str, Any]:
-    """The full spec. ``image_config`` is the ``config`` object of the image config blob;
-    ``read_file("/etc/passwd")`` reads the image rootfs (see rootfs.py)."""
-    paths = paths or Paths()
-    spec = default_spec(namespace, container_id, daemon_version, options.systemd_cgroup)
-    proc = spec["process"]
-    linux = spec["linux"]
+@dataclass(frozen=True)
+class SpecInput:
+    """What the spec is built from, handed to each ``with_*`` step."""
 
-    # --- image config, then options
+    namespace: str
+    container_id: str
+    options: ContainerOptions
+    image_config: Mapping[str, Any]
+    read_file: FileReader
+    paths: Paths
+
+
+Spec = Dict[str, Any]
+SpecOpt = Callable[[Spec, SpecInput], None]
+
+
+def with_process(spec: Spec, given: SpecInput) -> None:
+    """Args, user, env and cwd: the image's, then the options'."""
+    options, image_config = given.options, given.image_config
+    proc = spec["process"]
     proc["args"] = process_args(options, image_config)
     image_env = list(image_config.get("Env") or [])
     if not any(e.startswith("PATH=") for e in image_env):
         image_env.insert(0, DEFAULT_PATH_ENV)
     user = options.user if options.user is not None else (image_config.get("User") or "")
-    passwd = read_file("/etc/passwd")
-    group = read_file("/etc/group")
-    who = resolve_user(user, passwd, group)
+    who = resolve_user(user, given.read_file("/etc/passwd"), given.read_file("/etc/group"))
     proc["user"] = {"uid": who["uid"], "gid": who["gid"]}
     if who["additional_gids"]:
         proc["user"]["additionalGids"] = who["additional_gids"]
@@ -291,63 +293,92 @@ def build_spec(
     proc["env"] = env
     proc["cwd"] = options.working_dir or image_config.get("WorkingDir") or "/"
 
-    # --- hostname and network (the seam for CNI: a named network would keep the network
-    # namespace here and be attached by the lifecycle after Tasks.Create)
-    if options.network_mode == "host":
-        linux["namespaces"] = [n for n in linux["namespaces"] if n["type"] != "network"]
-        spec["hostname"] = options.hostname or socket.gethostname()
-        for f in ("/etc/hosts", "/etc/resolv.conf"):
-            if os.path.exists(f):
-                spec["mounts"].append(
-                    {"destination": f, "type": "bind", "source": f, "options": ["rbind", "ro"]}
-                )
-    else:
-        spec["hostname"] = options.hostname or container_id[:63]
 
-    # --- capabilities and privileges
+def with_network(spec: Spec, given: SpecInput) -> None:
+    """Host name and network namespace (the seam for CNI: a named network would keep the
+    network namespace here and be attached by the lifecycle after Tasks.Create)."""
+    options = given.options
+    if options.network_mode != "host":
+        spec["hostname"] = options.hostname or given.container_id[:63]
+        return
+    linux = spec["linux"]
+    linux["namespaces"] = [n for n in linux["namespaces"] if n["type"] != "network"]
+    spec["hostname"] = options.hostname or socket.gethostname()
+    for f in ("/etc/hosts", "/etc/resolv.conf"):
+        if os.path.exists(f):
+            spec["mounts"].append(
+                {"destination": f, "type": "bind", "source": f, "options": ["rbind", "ro"]}
+            )
+
+
+def capabilities(options: ContainerOptions) -> List[str]:
+    """containerd's default set, with cap_add and cap_drop ("ALL" in either) applied."""
     caps = list(DEFAULT_CAPABILITIES)
     if options.privileged or "ALL" in options.cap_add:
         caps = list(ALL_CAPABILITIES)
     else:
         caps += [c for c in options.cap_add if c not in caps]
     if "ALL" in options.cap_drop and not options.privileged:
-        caps = [c for c in options.cap_add if c != "ALL"]
-    else:
-        caps = [c for c in caps if c not in options.cap_drop]
-    proc["capabilities"] = {k: list(caps) for k in ("bounding", "effective", "permitted")}
-    if options.privileged:
-        linux["maskedPaths"] = []
-        linux["readonlyPaths"] = []
-        linux["resources"]["devices"] = [{"allow": True, "access": "rwm"}]
-        for m in spec["mounts"]:
-            if m["destination"] == "/sys":
-                m["options"] = [o for o in m["options"] if o != "ro"]
+        return [c for c in options.cap_add if c != "ALL"]
+    return [c for c in caps if c not in options.cap_drop]
 
-    # --- rlimits
+
+def with_capabilities(spec: Spec, given: SpecInput) -> None:
+    caps = capabilities(given.options)
+    spec["process"]["capabilities"] = {
+        k: list(caps) for k in ("bounding", "effective", "permitted")
+    }
+
+
+def with_privileges(spec: Spec, given: SpecInput) -> None:
+    """privileged: nothing masked or read-only, every device allowed, /sys writable."""
+    if not given.options.privileged:
+        return
+    linux = spec["linux"]
+    linux["maskedPaths"] = []
+    linux["readonlyPaths"] = []
+    linux["resources"]["devices"] = [{"allow": True, "access": "rwm"}]
+    for m in spec["mounts"]:
+        if m["destination"] == "/sys":
+            m["options"] = [o for o in m["options"] if o != "ro"]
+
+
+def with_rlimits(spec: Spec, given: SpecInput) -> None:
+    proc = spec["process"]
     rlimits = {r["type"]: r for r in proc["rlimits"]}
-    for name, limit in sorted(options.ulimits.items()):
+    for name, limit in sorted(given.options.ulimits.items()):
         key = "RLIMIT_" + name.upper()
         rlimits[key] = {"type": key, "hard": limit["hard"], "soft": limit["soft"]}
     proc["rlimits"] = list(rlimits.values())
 
-    # --- filesystem
+
+def with_filesystem(spec: Spec, given: SpecInput) -> None:
+    """Read-only root, the size of /dev/shm, then the user's mounts over the defaults."""
+    options = given.options
     spec["root"]["readonly"] = bool(options.read_only_rootfs)
     if options.shm_size is not None:
         for m in spec["mounts"]:
             if m["destination"] == "/dev/shm":
                 m["options"] = [o for o in m["options"] if not o.startswith("size=")]
                 m["options"].append(f"size={max(options.shm_size // 1024, 1)}k")
-    user_mounts = [_user_mount(m, namespace, paths) for m in options.mounts]
+    user_mounts = [_user_mount(m, given.namespace, given.paths) for m in options.mounts]
     targets = {m["destination"] for m in user_mounts}
     spec["mounts"] = [m for m in spec["mounts"] if m["destination"] not in targets]
     spec["mounts"] += sorted(user_mounts, key=lambda m: m["destination"].count("/"))
 
-    # --- devices and resources
-    for entry in options.devices:
+
+def with_devices(spec: Spec, given: SpecInput) -> None:
+    linux = spec["linux"]
+    for entry in given.options.devices:
         dev, rule = _device(entry)
         linux.setdefault("devices", []).append(dev)
         linux["resources"]["devices"].append(rule)
-    resources = linux["resources"]
+
+
+def with_resources(spec: Spec, given: SpecInput) -> None:
+    """Memory, CPU and pids limits."""
+    options = given.options
+    resources = spec["linux"]["resources"]
     if options.memory is not None:
         memory: Dict[str, Any] = {"limit": options.memory}
         if options.memory_swap is not None:
@@ -363,10 +394,46 @@ def build_spec(
         resources["cpu"] = cpu
     if options.pids_limit is not None:
         resources["pids"] = {"limit": options.pids_limit}
-    if options.sysctls:
-        linux["sysctl"] = dict(options.sysctls)
-    if options.annotations:
-        spec["annotations"] = dict(options.annotations)
+
+
+def with_sysctls_and_annotations(spec: Spec, given: SpecInput) -> None:
+    if given.options.sysctls:
+        spec["linux"]["sysctl"] = dict(given.options.sysctls)
+    if given.options.annotations:
+        spec["annotations"] = dict(given.options.annotations)
+
+
+#: In containerd's order: the image config, then the options; a later step may rely on an
+#: earlier one (devices add rules to the list that privileges replace).
+SPEC_OPTS: Tuple[SpecOpt, ...] = (
+    with_process,
+    with_network,
+    with_capabilities,
+    with_privileges,
+    with_rlimits,
+    with_filesystem,
+    with_devices,
+    with_resources,
+    with_sysctls_and_annotations,
+)
+
+
+def build_spec(
+    namespace: str,
+    container_id: str,
+    options: ContainerOptions,
+    image_config: Mapping[str, Any],
+    read_file: FileReader,
+    daemon_version: Version = None,
+    paths: Optional[Paths] = None,
+) -> Spec:
+    """The full spec: containerd's default, then each of ``SPEC_OPTS``. ``image_config`` is
+    the ``config`` object of the image config blob; ``read_file("/etc/passwd")`` reads the
+    image rootfs (see rootfs.py)."""
+    spec = default_spec(namespace, container_id, daemon_version, options.systemd_cgroup)
+    given = SpecInput(namespace, container_id, options, image_config, read_file, paths or Paths())
+    for opt in SPEC_OPTS:
+        opt(spec, given)
     return copy.deepcopy(spec)
 
 

@@ -4,12 +4,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import List, Optional, Tuple, TypedDict
 
 from ..common.errors import InvalidInput
 
+PasswdEntry = Tuple[str, int, int, str]  # name, uid, gid, home
+GroupEntry = Tuple[str, int, List[str]]  # name, gid, members
 
-def parse_passwd(data: Optional[bytes]) -> List[Tuple[str, int, int, str]]:
+
+def parse_passwd(data: Optional[bytes]) -> List[PasswdEntry]:
     """(name, uid, gid, home) entries; malformed lines are skipped like libc does."""
     out = []
     for line in (data or b"").decode("utf-8", "replace").splitlines():
@@ -19,7 +22,7 @@ def parse_passwd(data: Optional[bytes]) -> List[Tuple[str, int, int, str]]:
     return out
 
 
-def parse_group(data: Optional[bytes]) -> List[Tuple[str, int, List[str]]]:
+def parse_group(data: Optional[bytes]) -> List[GroupEntry]:
     """(name, gid, members) entries."""
     out = []
     for line in (data or b"").decode("utf-8", "replace").splitlines():
@@ -30,56 +33,72 @@ def parse_group(data: Optional[bytes]) -> List[Tuple[str, int, List[str]]]:
     return out
 
 
-def resolve_user(
-    user: Optional[str], passwd: Optional[bytes], group: Optional[bytes]
-) -> Dict[str, Any]:
-    """{'uid', 'gid', 'additional_gids', 'home', 'name'} for the OCI process.
+class ResolvedUser(TypedDict):
+    """Who the container's process runs as."""
 
-    A numeric uid absent from /etc/passwd runs with gid 0 (containerd's rule); a name that
-    is absent is an error naming the image files that were searched.
-    """
-    text = (user or "").strip()
-    users = parse_passwd(passwd)
-    groups = parse_group(group)
-    user_part, _, group_part = text.partition(":")
-    name = ""
-    home = "/"
-    if not user_part:
-        uid, gid = 0, 0
-        name, home = "root", "/root"
-        for n, u, g, h in users:
-            if u == 0:
-                name, gid, home = n, g, h or "/"
-                break
-    elif user_part.isdigit():
-        uid, gid = int(user_part), 0
-        for n, u, g, h in users:
-            if u == uid:
-                name, gid, home = n, g, h or "/"
-                break
-    else:
-        for n, u, g, h in users:
-            if n == user_part:
-                name, uid, gid, home = n, u, g, h or "/"
-                break
-        else:
-            raise InvalidInput(
-                f"user: no user {user_part!r} in the image's /etc/passwd; use a numeric uid "
-                "or a user the image defines"
-            )
-    if group_part:
-        if group_part.isdigit():
-            gid = int(group_part)
-        else:
-            for n, g, _ in groups:
-                if n == group_part:
-                    gid = g
-                    break
-            else:
-                raise InvalidInput(f"user: no group {group_part!r} in the image's /etc/group")
+    uid: int
+    gid: int
+    additional_gids: List[int]
+    home: str
+    name: str
+
+
+def _by_uid(users: List[PasswdEntry], uid: int, name: str, gid: int, home: str) -> ResolvedUser:
+    """The entry of ``uid``, else the given name, gid and home."""
+    for n, u, g, h in users:
+        if u == uid:
+            name, gid, home = n, g, h or "/"
+            break
+    return {"uid": uid, "gid": gid, "additional_gids": [], "home": home, "name": name}
+
+
+def _by_name(users: List[PasswdEntry], name: str) -> ResolvedUser:
+    for n, u, g, h in users:
+        if n == name:
+            return {"uid": u, "gid": g, "additional_gids": [], "home": h or "/", "name": n}
+    raise InvalidInput(
+        f"user: no user {name!r} in the image's /etc/passwd; use a numeric uid "
+        "or a user the image defines"
+    )
+
+
+def _group_id(groups: List[GroupEntry], group: str) -> int:
+    if group.isdigit():
+        return int(group)
+    for n, g, _ in groups:
+        if n == group:
+            return g
+    raise InvalidInput(f"user: no group {group!r} in the image's /etc/group")
+
+
+def _additional_gids(groups: List[GroupEntry], name: str, gid: int) -> List[int]:
+    """The primary gid, then every group listing the user as a member (WithAdditionalGIDs)."""
     extra = [gid]
     if name:
         for _, g, members in groups:
             if name in members and g not in extra:
                 extra.append(g)
-    return {"uid": uid, "gid": gid, "additional_gids": extra, "home": home, "name": name}
+    return extra
+
+
+def resolve_user(
+    user: Optional[str], passwd: Optional[bytes], group: Optional[bytes]
+) -> ResolvedUser:
+    """{'uid', 'gid', 'additional_gids', 'home', 'name'} for the OCI process.
+
+    A numeric uid absent from /etc/passwd runs with gid 0 (containerd's rule); a name that
+    is absent is an error naming the image files that were searched. No user is root.
+    """
+    user_part, _, group_part = (user or "").strip().partition(":")
+    users = parse_passwd(passwd)
+    groups = parse_group(group)
+    if not user_part:
+        who = _by_uid(users, 0, "root", 0, "/root")
+    elif user_part.isdigit():
+        who = _by_uid(users, int(user_part), "", 0, "/")
+    else:
+        who = _by_name(users, user_part)
+    if group_part:
+        who["gid"] = _group_id(groups, group_part)
+    who["additional_gids"] = _additional_gids(groups, who["name"], who["gid"])
+    return who
