@@ -14,7 +14,7 @@ import io
 import os
 import stat
 import tarfile
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 MAX_FILE = 8 * 1024 * 1024
 
@@ -54,40 +54,51 @@ def _is_opaque(path: str) -> bool:
     return False
 
 
+def _read_regular(path: str, st: os.stat_result) -> Optional[bytes]:
+    if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_FILE:
+        return None
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def _in_layer(
+    dirs: Sequence[str], top: str, parts: List[str], depth: int
+) -> Tuple[bool, Optional[bytes]]:
+    """(decided, data) from one layer: not decided when the layer says nothing about the
+    path, so the layers below are asked; a whiteout or an opaque directory decides None."""
+    cur = top
+    hidden_below = False
+    for i, part in enumerate(parts):
+        cur = os.path.join(cur, part)
+        try:
+            st = os.lstat(cur)
+        except OSError:
+            break  # not in this layer: look further down unless a dir was opaque
+        if _is_whiteout(st):
+            return True, None
+        if stat.S_ISLNK(st.st_mode):
+            target = os.readlink(cur)
+            if not target.startswith("/"):
+                target = "/" + "/".join([*parts[:i], target])
+            rest = "/".join(parts[i + 1 :])
+            return True, read_from_dirs(dirs, os.path.normpath(target + "/" + rest), depth + 1)
+        if i == len(parts) - 1:
+            return True, _read_regular(cur, st)
+        if not stat.S_ISDIR(st.st_mode):
+            return True, None
+        hidden_below = hidden_below or _is_opaque(cur)
+    return hidden_below, None
+
+
 def read_from_dirs(dirs: Sequence[str], path: str, _depth: int = 0) -> Optional[bytes]:
     """The file at ``path`` in the union of ``dirs`` (topmost first), or None if absent."""
     parts = [p for p in path.split("/") if p and p != "."]
     if not parts or _depth > 8:
         return None
     for top in dirs:
-        cur = top
-        hidden_below = False
-        for i, part in enumerate(parts):
-            cur = os.path.join(cur, part)
-            try:
-                st = os.lstat(cur)
-            except OSError:
-                break  # not in this layer: look further down unless a dir was opaque
-            if _is_whiteout(st):
-                return None
-            last = i == len(parts) - 1
-            if stat.S_ISLNK(st.st_mode):
-                target = os.readlink(cur)
-                if not target.startswith("/"):
-                    target = "/" + "/".join([*parts[:i], target])
-                rest = "/".join(parts[i + 1 :])
-                return read_from_dirs(dirs, os.path.normpath(target + "/" + rest), _depth + 1)
-            if last:
-                if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_FILE:
-                    return None
-                with open(cur, "rb") as f:
-                    return f.read()
-            if not stat.S_ISDIR(st.st_mode):
-                return None
-            if _is_opaque(cur):
-                hidden_below = True
-        if hidden_below:
-            return None
+        decided, data = _in_layer(dirs, top, parts, _depth)
+        if decided:
+            return data
     return None
 
 
@@ -103,9 +114,9 @@ def read_from_layer_blobs(blobs: Sequence[bytes], path: str) -> Optional[bytes]:
                 names[member.name.lstrip("./").rstrip("/")] = member
             if f"{parent}/.wh.{base}".lstrip("/") in names:
                 return None
-            member = names.get(wanted)
-            if member is not None and member.isfile():
-                f = tar.extractfile(member)
+            found = names.get(wanted)
+            if found is not None and found.isfile():
+                f = tar.extractfile(found)
                 return f.read() if f else None
             if f"{parent}/.wh..wh..opq".lstrip("/") in names:
                 return None
