@@ -196,7 +196,13 @@ def run_exec(args: argparse.Namespace, conn: Connection) -> int:
         timeout=args.exec_timeout,
     )
     if args.json:
-        print_json({k: done[k].decode("utf-8", "replace") if k != "rc" else done[k] for k in done})
+        print_json(
+            {
+                "rc": done["rc"],
+                "stdout": done["stdout"].decode("utf-8", "replace"),
+                "stderr": done["stderr"].decode("utf-8", "replace"),
+            }
+        )
         return 0
     sys.stdout.buffer.write(done["stdout"])
     sys.stderr.buffer.write(done["stderr"])

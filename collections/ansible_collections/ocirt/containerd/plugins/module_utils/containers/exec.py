@@ -7,6 +7,7 @@ Start so a fast process cannot exit unseen.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import errno
 import json
@@ -16,11 +17,11 @@ import select
 import shutil
 import tempfile
 import time
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, TypedDict
 
 from ..api import snapshots, tasks
 from ..common.errors import InvalidInput, NotFound, OcirtError, Timeout
-from ..transport.connection import Connection
+from ..transport.connection import Connection, PendingCall
 from . import rootfs
 from .lifecycle import get_container
 from .users import resolve_user
@@ -92,6 +93,83 @@ def _read_available(fd: int, sink: bytearray) -> bool:
             sink += chunk[: MAX_OUTPUT - len(sink)]
 
 
+class ExecResult(TypedDict):
+    rc: int
+    stdout: bytes
+    stderr: bytes
+
+
+def _running_container(conn: Connection, container_id: str) -> Dict[str, Any]:
+    container = get_container(conn, container_id)
+    task = tasks.get_process(conn, container_id)
+    if task is None or task["status"] != tasks.STATUS_RUNNING:
+        raise OcirtError(f"container {container_id!r} is not running: cannot exec into it")
+    return container
+
+
+@contextlib.contextmanager
+def _output_fifos() -> Iterator[Tuple[List[str], List[int]]]:
+    """stdout and stderr FIFOs, their read ends open before the shim opens the write ends."""
+    tmp = tempfile.mkdtemp(prefix="ocirt-exec-")
+    fds: List[int] = []
+    try:
+        names = [os.path.join(tmp, n) for n in ("stdout", "stderr")]
+        for name in names:
+            os.mkfifo(name, 0o600)
+            fds.append(os.open(name, os.O_RDONLY | os.O_NONBLOCK))
+        yield names, fds
+    finally:
+        for fd in fds:
+            os.close(fd)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _start(
+    conn: Connection, container_id: str, exec_id: str, command: Sequence[str]
+) -> PendingCall:
+    """Wait registered before Start, so that a fast process cannot exit unseen."""
+    waiter = tasks.wait(conn, container_id, exec_id)
+    try:
+        tasks.start(conn, container_id, exec_id)
+    except OcirtError as exc:
+        waiter.cancel()
+        raise ExecFailed(
+            f"cannot run {' '.join(command)!r} in container {container_id!r}: {exc}"
+        ) from None
+    except BaseException:
+        waiter.cancel()
+        raise
+    return waiter
+
+
+def _collect(waiter: PendingCall, sinks: Dict[int, bytearray], deadline: Optional[float]) -> None:
+    """Read both streams until they end, the process exited DRAIN_TIMEOUT ago, or the
+    deadline passed while it still ran."""
+    open_fds = set(sinks)
+    exited_at: Optional[float] = None
+    while open_fds:
+        ready, _, _ = select.select(list(open_fds), [], [], 0.05)
+        for fd in ready:
+            # select reports a FIFO only once a writer came: EOF is a real end here
+            if not _read_available(fd, sinks[fd]):
+                open_fds.discard(fd)
+        if exited_at is None and waiter.done():
+            exited_at = time.monotonic()
+        if exited_at is not None and time.monotonic() - exited_at > DRAIN_TIMEOUT:
+            break
+        if exited_at is None and deadline is not None and time.monotonic() > deadline:
+            break
+
+
+def _kill(conn: Connection, container_id: str, exec_id: str, waiter: PendingCall) -> None:
+    try:
+        tasks.kill(conn, container_id, 9, exec_id=exec_id)
+        waiter.result(10)
+    except (NotFound, Timeout):
+        pass
+    waiter.cancel()
+
+
 def exec_command(
     conn: Connection,
     container_id: str,
@@ -100,7 +178,7 @@ def exec_command(
     user: Optional[str] = None,
     workdir: Optional[str] = None,
     timeout: Optional[float] = 60.0,
-) -> Dict[str, Any]:
+) -> ExecResult:
     """Run ``command`` in the container: {'rc', 'stdout', 'stderr'} (bytes).
 
     ``env`` adds or overrides variables of the container's process; ``user`` is resolved
@@ -109,75 +187,31 @@ def exec_command(
     """
     if not command or isinstance(command, str):
         raise InvalidInput("command: expected a non-empty list of strings")
-    container = get_container(conn, container_id)
-    task = tasks.get_process(conn, container_id)
-    if task is None or task["status"] != tasks.STATUS_RUNNING:
-        raise OcirtError(f"container {container_id!r} is not running: cannot exec into it")
+    container = _running_container(conn, container_id)
     spec = _process_spec(conn, container, command, env, user, workdir)
     exec_id = "exec-" + secrets.token_hex(6)
-    tmp = tempfile.mkdtemp(prefix="ocirt-exec-")
-    fds: List[int] = []
     out, err = bytearray(), bytearray()
-    registered = False
-    try:
-        names = [os.path.join(tmp, n) for n in ("stdout", "stderr")]
-        for name in names:
-            os.mkfifo(name, 0o600)
-            fds.append(os.open(name, os.O_RDONLY | os.O_NONBLOCK))
+    with _output_fifos() as (names, fds):
         tasks.exec_process(conn, container_id, exec_id, spec, stdout=names[0], stderr=names[1])
-        registered = True
-        waiter = tasks.wait(conn, container_id, exec_id)
         try:
-            tasks.start(conn, container_id, exec_id)
-        except OcirtError as exc:
-            waiter.cancel()
-            raise ExecFailed(
-                f"cannot run {' '.join(command)!r} in container {container_id!r}: {exc}"
-            ) from None
-        except BaseException:
-            waiter.cancel()
-            raise
-        deadline = None if timeout is None else time.monotonic() + timeout
-        sinks = {fds[0]: out, fds[1]: err}
-        open_fds = set(fds)
-        exited_at: Optional[float] = None
-        while open_fds:
-            ready, _, _ = select.select(list(open_fds), [], [], 0.05)
-            for fd in ready:
-                # select reports a FIFO only once a writer came: EOF is a real end here
-                if not _read_available(fd, sinks[fd]):
-                    open_fds.discard(fd)
-            if exited_at is None and waiter.done():
-                exited_at = time.monotonic()
-            if exited_at is not None and time.monotonic() - exited_at > DRAIN_TIMEOUT:
-                break
-            if exited_at is None and deadline is not None and time.monotonic() > deadline:
-                break
-        left = None if deadline is None else max(deadline - time.monotonic(), 0.01)
-        try:
-            result = waiter.result(left)
-        except Timeout:
+            waiter = _start(conn, container_id, exec_id, command)
+            deadline = None if timeout is None else time.monotonic() + timeout
+            sinks = {fds[0]: out, fds[1]: err}
+            _collect(waiter, sinks, deadline)
+            left = None if deadline is None else max(deadline - time.monotonic(), 0.01)
             try:
-                tasks.kill(conn, container_id, 9, exec_id=exec_id)
-                waiter.result(10)
-            except (NotFound, Timeout):
-                pass
-            waiter.cancel()
-            for fd in fds:
-                _read_available(fd, sinks[fd])
-            raise ExecTimeout(
-                f"{' '.join(command)!r} in container {container_id!r} did not finish "
-                f"within {timeout} s and was killed",
-                bytes(out),
-                bytes(err),
-            ) from None
-        return {"rc": result["exit_status"], "stdout": bytes(out), "stderr": bytes(err)}
-    finally:
-        if registered:
-            try:
+                result = waiter.result(left)
+            except Timeout:
+                _kill(conn, container_id, exec_id, waiter)
+                for fd in fds:
+                    _read_available(fd, sinks[fd])
+                raise ExecTimeout(
+                    f"{' '.join(command)!r} in container {container_id!r} did not finish "
+                    f"within {timeout} s and was killed",
+                    bytes(out),
+                    bytes(err),
+                ) from None
+            return {"rc": result["exit_status"], "stdout": bytes(out), "stderr": bytes(err)}
+        finally:
+            with contextlib.suppress(OcirtError):
                 tasks.delete_process(conn, container_id, exec_id)
-            except OcirtError:
-                pass
-        for fd in fds:
-            os.close(fd)
-        shutil.rmtree(tmp, ignore_errors=True)
