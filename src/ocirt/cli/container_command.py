@@ -115,7 +115,8 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
         add(sub, common)
 
 
-def run_run(args: argparse.Namespace, conn: Connection) -> int:
+def _create(args: argparse.Namespace, conn: Connection) -> str:
+    """Create the container `run` asks for (pulling its image if missing); its name."""
     # here, not at the top: only `run` needs the image and registry half of the library
     from ansible_collections.ocirt.containerd.plugins.module_utils.images.pull import (
         RegistryAccess,
@@ -141,6 +142,11 @@ def run_run(args: argparse.Namespace, conn: Connection) -> int:
     if plan.before is not None:
         raise AlreadyExists(f"container {name} already exists: remove it or pick another --name")
     apply_container(conn, desired, plan)
+    return name
+
+
+def run_run(args: argparse.Namespace, conn: Connection) -> int:
+    name = _create(args, conn)
     try:
         started = lifecycle.start(conn, name, wait=not args.detach)
     except OcirtError:

@@ -61,6 +61,40 @@ def cgroups_path(namespace: str, container_id: str, systemd: bool = False) -> st
     return f"/{namespace}/{container_id}"
 
 
+def _mount(destination: str, kind: str, source: str, *options: str) -> Dict[str, Any]:
+    return {"destination": destination, "type": kind, "source": source, "options": list(options)}
+
+
+#: containerd's default mounts (its oci package's defaults), in its order
+_DEFAULT_MOUNTS: List[Dict[str, Any]] = [
+    _mount("/proc", "proc", "proc", "nosuid", "noexec", "nodev"),
+    _mount("/dev", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=65536k"),
+    _mount(
+        "/dev/pts",
+        "devpts",
+        "devpts",
+        *("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"),
+    ),
+    _mount("/dev/shm", "tmpfs", "shm", "nosuid", "noexec", "nodev", "mode=1777", "size=65536k"),
+    _mount("/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev"),
+    _mount("/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", "ro"),
+    _mount("/run", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=65536k"),
+]
+_MASKED_PATHS = (
+    "/proc/acpi",
+    "/proc/asound",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/sys/firmware",
+)
+_READONLY_PATHS = ("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger")
+_NAMESPACES = ("pid", "ipc", "uts", "mount", "network")
+
+
 def default_spec(
     namespace: str, container_id: str, daemon_version: Version = None, systemd: bool = False
 ) -> Dict[str, Any]:
@@ -69,17 +103,7 @@ def default_spec(
     1.7+ (Debian's 1.7.24 and 2.x) also mask /sys/devices/virtual/powercap; 1.6.20 does not.
     """
     series = _series(daemon_version)
-    masked = [
-        "/proc/acpi",
-        "/proc/asound",
-        "/proc/kcore",
-        "/proc/keys",
-        "/proc/latency_stats",
-        "/proc/timer_list",
-        "/proc/timer_stats",
-        "/proc/sched_debug",
-        "/sys/firmware",
-    ]
+    masked = list(_MASKED_PATHS)
     if series >= (1, 7):
         masked.append("/sys/devices/virtual/powercap")
     masked.append("/proc/scsi")
@@ -99,75 +123,13 @@ def default_spec(
             "noNewPrivileges": True,
         },
         "root": {"path": "rootfs"},
-        "mounts": [
-            {
-                "destination": "/proc",
-                "type": "proc",
-                "source": "proc",
-                "options": ["nosuid", "noexec", "nodev"],
-            },
-            {
-                "destination": "/dev",
-                "type": "tmpfs",
-                "source": "tmpfs",
-                "options": ["nosuid", "strictatime", "mode=755", "size=65536k"],
-            },
-            {
-                "destination": "/dev/pts",
-                "type": "devpts",
-                "source": "devpts",
-                "options": [
-                    "nosuid",
-                    "noexec",
-                    "newinstance",
-                    "ptmxmode=0666",
-                    "mode=0620",
-                    "gid=5",
-                ],
-            },
-            {
-                "destination": "/dev/shm",
-                "type": "tmpfs",
-                "source": "shm",
-                "options": ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"],
-            },
-            {
-                "destination": "/dev/mqueue",
-                "type": "mqueue",
-                "source": "mqueue",
-                "options": ["nosuid", "noexec", "nodev"],
-            },
-            {
-                "destination": "/sys",
-                "type": "sysfs",
-                "source": "sysfs",
-                "options": ["nosuid", "noexec", "nodev", "ro"],
-            },
-            {
-                "destination": "/run",
-                "type": "tmpfs",
-                "source": "tmpfs",
-                "options": ["nosuid", "strictatime", "mode=755", "size=65536k"],
-            },
-        ],
+        "mounts": copy.deepcopy(_DEFAULT_MOUNTS),
         "linux": {
             "resources": {"devices": [{"allow": False, "access": "rwm"}]},
             "cgroupsPath": cgroups_path(namespace, container_id, systemd),
-            "namespaces": [
-                {"type": "pid"},
-                {"type": "ipc"},
-                {"type": "uts"},
-                {"type": "mount"},
-                {"type": "network"},
-            ],
+            "namespaces": [{"type": t} for t in _NAMESPACES],
             "maskedPaths": masked,
-            "readonlyPaths": [
-                "/proc/bus",
-                "/proc/fs",
-                "/proc/irq",
-                "/proc/sys",
-                "/proc/sysrq-trigger",
-            ],
+            "readonlyPaths": list(_READONLY_PATHS),
         },
     }
 
