@@ -16,7 +16,6 @@ from typing import Any
 from ..common.defaults import DEFAULT_RUNTIME, DEFAULT_SNAPSHOTTER
 from ..common.options import Option, OptionTable
 
-DEFAULT_STOP_SIGNAL = "SIGTERM"
 DEFAULT_STOP_TIMEOUT = 10
 DEFAULT_NETWORK_MODE = "none"
 DEFAULT_RESTART_POLICY = "no"

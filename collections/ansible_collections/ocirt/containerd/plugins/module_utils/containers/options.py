@@ -26,12 +26,9 @@ from .option_table import (
     CONTAINER_TABLE,
     DEFAULT_NETWORK_MODE,
     DEFAULT_RESTART_POLICY,
-    DEFAULT_STOP_SIGNAL,
     DEFAULT_STOP_TIMEOUT,
-    NETWORK_MODES,
 )
 from .option_values import (
-    CAPABILITIES,
     capability,
     normalize_device,
     normalize_mount,
@@ -44,11 +41,8 @@ from .option_values import (
     str_map,
 )
 
+# the value parsers lifecycle.py and the tests know under this module
 __all__ = [
-    "CAPABILITIES",
-    "DEFAULT_STOP_SIGNAL",
-    "DEFAULT_STOP_TIMEOUT",
-    "NETWORK_MODES",
     "ContainerOptions",
     "canonical",
     "canonical_json",

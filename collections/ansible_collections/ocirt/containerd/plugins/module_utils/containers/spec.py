@@ -17,7 +17,8 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..api.version import parse_series
 from ..common.errors import InvalidInput
-from .options import CAPABILITIES, ContainerOptions
+from .option_values import CAPABILITIES
+from .options import ContainerOptions
 from .paths import Paths
 from .users import resolve_user
 
