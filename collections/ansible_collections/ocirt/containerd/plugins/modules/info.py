@@ -152,8 +152,8 @@ namespaces:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.module_support import (
     argument_spec,
-    run_with_connection,
 )
+from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.runner import run
 from ansible_collections.ocirt.containerd.plugins.module_utils.report.daemon_info import (
     gather_info,
 )
@@ -161,7 +161,7 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.report.daemon_inf
 
 def main() -> None:
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    run_with_connection(module, lambda conn: dict(gather_info(conn), changed=False))
+    run(module, lambda conn: dict(gather_info(conn), changed=False))
 
 
 if __name__ == "__main__":
