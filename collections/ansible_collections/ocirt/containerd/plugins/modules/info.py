@@ -132,15 +132,18 @@ cri:
     plugin_status:
       description: Status of the C(io.containerd.grpc.v1/cri) plugin, or C(absent).
       type: str
+      sample: ok
     error:
       description: Why the CRI plugin failed, or null.
       type: str
     runtime_name:
       description: Runtime name reported by the CRI.
       type: str
+      sample: containerd
     runtime_version:
       description: Runtime version reported by the CRI.
       type: str
+      sample: v2.1.4
 namespaces:
   description: Each namespace with its labels and how many images and containers it holds.
   returned: success
