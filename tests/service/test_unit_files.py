@@ -11,11 +11,10 @@ import pytest
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.plan import Plan
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.service import (
     DesiredService,
-    ServicePlan,
     apply_unit_files,
+    observe_unit_files,
     plan_unit_files,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.service.systemd import Systemd
 
 BINARY = "/usr/bin/containerd"
 SECRET_PROXY = {"https_proxy": "http://user:pa55@proxy.test:3128", "no_proxy": "10.0.0.0/8"}
@@ -25,8 +24,8 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="owner checks need roo
 
 def _plan(tmp_path, proxy):
     desired = DesiredService(unit_path=str(tmp_path / "containerd.service"), proxy=proxy)
-    sp = ServicePlan(Plan([]), Systemd(), desired, BINARY, pid_before=None)
-    return sp, plan_unit_files(desired, BINARY, sp)
+    actions, reload = plan_unit_files(desired, BINARY, *observe_unit_files(desired, BINARY))
+    return Plan(actions), reload
 
 
 def _state(path):
@@ -35,7 +34,7 @@ def _state(path):
 
 
 def _actions(sp):
-    return [(a.kind, os.path.basename(a.target), a.reason) for a in sp.plan.actions]
+    return [(a.kind, os.path.basename(a.target), a.reason) for a in sp.actions]
 
 
 def test_a_dropin_with_credentials_is_kept_0600(tmp_path):
@@ -49,7 +48,7 @@ def test_a_dropin_with_credentials_is_kept_0600(tmp_path):
     assert _state(dropin) == (0o600, 0, 0)
     assert _state(tmp_path / "containerd.service") == (0o644, 0, 0)
     sp, reload = _plan(tmp_path, SECRET_PROXY)
-    assert (sp.plan.actions, reload) == ([], False)
+    assert (sp.actions, reload) == ([], False)
 
     os.chmod(dropin, 0o644)  # made readable by hand
     os.chown(dropin, 65534, 65534)
@@ -60,7 +59,7 @@ def test_a_dropin_with_credentials_is_kept_0600(tmp_path):
     assert not reload  # the environment is the same: no daemon-reload, no restart
     apply_unit_files(sp)
     assert _state(dropin) == (0o600, 0, 0)
-    assert _plan(tmp_path, SECRET_PROXY)[0].plan.actions == []
+    assert _plan(tmp_path, SECRET_PROXY)[0].actions == []
 
 
 def test_proxy_changes_reload_and_no_proxy_removes_the_dropin(tmp_path):

@@ -10,10 +10,9 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.api.namespaces im
 from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import (
     InvalidInput,
 )
+from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile import namespace
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.namespace import (
     DesiredNamespace,
-    apply_namespace,
-    plan_namespace,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
     Connection,
@@ -58,8 +57,8 @@ def run_ls(args: argparse.Namespace, conn: Connection) -> int:
 
 
 def run_create(args: argparse.Namespace, conn: Connection) -> int:
-    plan = plan_namespace(conn, DesiredNamespace(args.name, "present", parse_labels(args.label)))
-    after = apply_namespace(conn, plan)
+    plan = namespace.plan(conn, DesiredNamespace(args.name, "present", parse_labels(args.label)))
+    after = namespace.apply(conn, plan).after
     if args.json:
         print_json({"changed": plan.changed, "namespace": after, "actions": plan.summaries()})
     else:
@@ -74,11 +73,11 @@ def run_rm(args: argparse.Namespace, conn: Connection) -> int:
     results = []
     missing = []
     for name in args.names:
-        plan = plan_namespace(conn, DesiredNamespace(name, "absent"))
+        plan = namespace.plan(conn, DesiredNamespace(name, "absent"))
         if not plan.changed:
             missing.append(name)
             continue
-        apply_namespace(conn, plan)
+        namespace.apply(conn, plan)
         results.append(name)
     if args.json:
         print_json({"removed": results, "not_found": missing})

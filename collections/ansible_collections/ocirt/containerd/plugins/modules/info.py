@@ -132,15 +132,18 @@ cri:
     plugin_status:
       description: Status of the C(io.containerd.grpc.v1/cri) plugin, or C(absent).
       type: str
+      sample: ok
     error:
       description: Why the CRI plugin failed, or null.
       type: str
     runtime_name:
       description: Runtime name reported by the CRI.
       type: str
+      sample: containerd
     runtime_version:
       description: Runtime version reported by the CRI.
       type: str
+      sample: v2.1.4
 namespaces:
   description: Each namespace with its labels and how many images and containers it holds.
   returned: success
@@ -152,8 +155,8 @@ namespaces:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.module_support import (
     argument_spec,
-    run_with_connection,
 )
+from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.runner import run
 from ansible_collections.ocirt.containerd.plugins.module_utils.report.daemon_info import (
     gather_info,
 )
@@ -161,7 +164,7 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.report.daemon_inf
 
 def main() -> None:
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    run_with_connection(module, lambda conn: dict(gather_info(conn), changed=False))
+    run(module, lambda conn: dict(gather_info(conn), changed=False))
 
 
 if __name__ == "__main__":

@@ -189,77 +189,71 @@ cache_updated:
   type: bool
 """
 
+from typing import Any, Dict, Optional
+
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.argspec import table_spec
 from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.module_support import (
     argument_spec,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import OcirtError
+from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.runner import (
+    run_reconciler,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.install.components import NAMES
+from ansible_collections.ocirt.containerd.plugins.module_utils.install.fetch import WorkDir
+from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile import install
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.install import (
+    INSTALL_OPTIONS,
+    ComponentPlan,
     DesiredInstall,
-    apply_install,
-    plan_install,
+    InstallPlan,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.plan import (
+    Applied,
+    Plan,
 )
 
-ARCHIVE_SPEC = {
-    "type": "dict",
-    "options": {
-        "url": {"type": "str"},
-        "path": {"type": "path"},
-        "sha256": {"type": "str", "required": True},
-        "version": {"type": "str"},
-    },
-    "mutually_exclusive": [["url", "path"]],
-    "required_one_of": [["url", "path"]],
-}
+
+def component_report(child: Plan) -> Dict[str, Any]:
+    """RV(components): versions per package; for archives also source and files."""
+    entry = {"changed": child.changed, "version_before": child.before, "version_after": child.after}
+    if isinstance(child, ComponentPlan):
+        entry.update(
+            source=child.source,
+            sha256=child.sha256,
+            files_changed=child.targets("install"),
+            files_removed=child.targets("remove"),
+        )
+    return entry
+
+
+def report(plan: InstallPlan, applied: Optional[Applied]) -> Dict[str, Any]:
+    outcome = applied.details if applied is not None else install.outcome(plan)
+    return {
+        "method": plan.method,
+        "package_manager": plan.package_manager,
+        "restart_required": outcome["restart_required"],
+        "components": {c.subject: component_report(c) for c in plan.children},
+        "versions": outcome["versions"],
+        "manifest_path": plan.manifest_path,
+        "cache_updated": plan.cache_updated,
+    }
 
 
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec=argument_spec(
-            method={"type": "str", "choices": ["package", "archive"], "default": "package"},
-            packages={"type": "list", "elements": "str"},
-            package_versions={"type": "dict", "default": {}},
-            package_manager={"type": "str", "choices": ["auto", "apt", "dnf"], "default": "auto"},
-            update_cache={"type": "bool", "default": False},
-            prefix={"type": "path", "default": "/usr/local"},
-            cni_bin_dir={"type": "path", "default": "/opt/cni/bin"},
-            manifest_path={"type": "path", "default": "/var/lib/ocirt/install.json"},
-            download_timeout={"type": "float", "default": 60},
-            **{name: dict(ARCHIVE_SPEC) for name in NAMES},
-        ),
-        supports_check_mode=True,
-    )
-    p = module.params
-    archives = {name: p[name] for name in NAMES if p[name]}
-    if p["method"] == "package" and archives:
-        module.fail_json(msg=f"{', '.join(archives)}: archives are only used with method=archive")
-    desired = DesiredInstall(
-        method=p["method"],
-        packages=p["packages"],
-        package_versions={k: str(v) for k, v in p["package_versions"].items()},
-        package_manager=p["package_manager"],
-        update_cache=p["update_cache"],
-        archives=archives,
-        prefix=p["prefix"],
-        cni_bin_dir=p["cni_bin_dir"],
-        manifest_path=p["manifest_path"],
-        download_timeout=p["download_timeout"],
-    )
-    plan = None
-    try:
-        plan = plan_install(desired, check_mode=module.check_mode)
-        if not module.check_mode:
-            apply_install(plan)
-    except OcirtError as exc:
-        module.fail_json(msg=str(exc), error=type(exc).__name__)
-    finally:
-        if plan is not None:
-            plan.cleanup()
-    result = plan.result()
-    if module._diff:
-        result["diff"] = {"before": plan.plan.before or {}, "after": plan.plan.after or {}}
-    module.exit_json(**result)
+    spec = table_spec(INSTALL_OPTIONS)
+    for name in NAMES:  # an archive comes from a URL or from a path, never both
+        spec[name].update(mutually_exclusive=[["url", "path"]], required_one_of=[["url", "path"]])
+    module = AnsibleModule(argument_spec=argument_spec(**spec), supports_check_mode=True)
+    desired = DesiredInstall.from_options(module.params)
+    with WorkDir() as workdir:
+        run_reconciler(
+            module,
+            lambda _conn: install.plan(desired, workdir, module.check_mode),
+            lambda _conn, plan: install.apply(plan),
+            report,
+            connect=False,
+        )
 
 
 if __name__ == "__main__":

@@ -79,26 +79,23 @@ actions:
 """
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.argspec import table_spec
 from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.module_support import (
     argument_spec,
-    run_with_connection,
 )
+from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.runner import (
+    run_reconciler,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile import namespace
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.namespace import (
+    NAMESPACE_OPTIONS,
     DesiredNamespace,
-    apply_namespace,
-    plan_namespace,
 )
 
 
 def main() -> None:
     module = AnsibleModule(
-        argument_spec=argument_spec(
-            name={"type": "str", "required": True},
-            state={"type": "str", "choices": ["present", "absent"], "default": "present"},
-            labels={"type": "dict", "default": {}},
-            purge_labels={"type": "bool", "default": False},
-        ),
-        supports_check_mode=True,
+        argument_spec=argument_spec(**table_spec(NAMESPACE_OPTIONS)), supports_check_mode=True
     )
     p = module.params
     desired = DesiredNamespace(
@@ -107,16 +104,12 @@ def main() -> None:
         labels={k: str(v) for k, v in p["labels"].items()},
         purge_labels=p["purge_labels"],
     )
-
-    def work(conn):
-        plan = plan_namespace(conn, desired)
-        namespace = plan.after if module.check_mode else apply_namespace(conn, plan)
-        result = {"changed": plan.changed, "namespace": namespace, "actions": plan.summaries()}
-        if module._diff:
-            result["diff"] = plan.diff()
-        return result
-
-    run_with_connection(module, work)
+    run_reconciler(
+        module,
+        lambda conn: namespace.plan(conn, desired),
+        namespace.apply,
+        lambda plan, applied: {"namespace": applied.after if applied else plan.after},
+    )
 
 
 if __name__ == "__main__":

@@ -180,87 +180,65 @@ notes:
   elements: str
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from typing import Any, Dict, Optional
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.argspec import table_spec
 from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.module_support import (
     argument_spec,
-    jsonable,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.common.defaults import (
-    DEFAULT_CONFIG_FILE,
+from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.runner import (
+    run_reconciler,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import OcirtError
+from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile import service
+from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.plan import Applied
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.service import (
+    SERVICE_OPTIONS,
     DesiredService,
-    apply_service,
-    plan_service,
-    service_result,
+    ServicePlan,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
     GRPC_IMPORT_ERROR,
 )
 
+UNIT_FILE_ACTIONS = ("write_unit", "write_dropin", "remove_dropin")
+
+
+def report(
+    desired: DesiredService, plan: ServicePlan, applied: Optional[Applied]
+) -> Dict[str, Any]:
+    """The module's own result keys (changed, actions and diff come from the runner)."""
+    kinds = [a.kind for a in plan.actions]
+    details = applied.details if applied is not None else {"pid": plan.pid_before}
+    return {
+        "manager": plan.manager,
+        "state": desired.state,
+        "pid_before": plan.pid_before,
+        "pid": details["pid"],
+        "started": "start" in kinds,
+        "restarted": "restart" in kinds,
+        "unit_changed": any(k in kinds for k in UNIT_FILE_ACTIONS),
+        "binary": plan.binary,
+        "binary_replaced_since_start": plan.binary_replaced,
+        "version": (details.get("version") or {}).get("version"),
+        "notes": list(plan.notes),
+    }
+
 
 def main() -> None:
     module = AnsibleModule(
-        argument_spec=argument_spec(
-            state={
-                "type": "str",
-                "choices": ["started", "stopped", "restarted"],
-                "default": "started",
-            },
-            manager={"type": "str", "choices": ["auto", "systemd", "detached"], "default": "auto"},
-            enabled={"type": "bool", "default": True},
-            restart_if={"type": "list", "elements": "bool", "default": []},
-            binary={"type": "path"},
-            config_path={"type": "path", "default": DEFAULT_CONFIG_FILE},
-            unit_path={"type": "path", "default": "/etc/systemd/system/containerd.service"},
-            manage_unit={"type": "bool", "default": True},
-            proxy={
-                "type": "dict",
-                "default": {},
-                "options": {
-                    "http_proxy": {"type": "str", "no_log": True},
-                    "https_proxy": {"type": "str", "no_log": True},
-                    "no_proxy": {"type": "str"},
-                },
-            },
-            pid_file={"type": "path", "default": "/run/containerd/containerd.pid"},
-            log_file={"type": "path", "default": "/var/log/containerd.log"},
-            wait_timeout={"type": "float", "default": 60},
-            stop_timeout={"type": "float", "default": 30},
-        ),
-        supports_check_mode=True,
+        argument_spec=argument_spec(**table_spec(SERVICE_OPTIONS)), supports_check_mode=True
     )
-    if GRPC_IMPORT_ERROR is not None:
-        from ansible.module_utils.basic import missing_required_lib
-
+    if GRPC_IMPORT_ERROR is not None:  # readiness is a Version call over gRPC
         module.fail_json(msg=missing_required_lib("grpcio"), exception=GRPC_IMPORT_ERROR)
-    p = module.params
-    desired = DesiredService(
-        state=p["state"],
-        manager=p["manager"],
-        enabled=p["enabled"],
-        binary=p["binary"],
-        config_path=p["config_path"],
-        address=p["address"],
-        restart_if=list(p["restart_if"]),
-        unit_path=p["unit_path"],
-        manage_unit=p["manage_unit"],
-        proxy=p["proxy"] or {},
-        pid_file=p["pid_file"],
-        log_file=p["log_file"],
-        wait_timeout=p["wait_timeout"],
-        stop_timeout=p["stop_timeout"],
+    desired = DesiredService.from_options(module.params, module.params["address"])
+    run_reconciler(
+        module,
+        lambda _conn: service.plan(desired),
+        lambda _conn, plan: service.apply(desired, plan),
+        lambda plan, applied: report(desired, plan, applied),
+        connect=False,
     )
-    try:
-        plan = plan_service(desired)
-        applied = None if module.check_mode else apply_service(plan)
-    except OcirtError as exc:
-        module.fail_json(msg=str(exc), error=type(exc).__name__)
-    result = service_result(plan, applied, module.check_mode)
-    if module._diff:
-        result["diff"] = plan.plan.diff()
-    module.exit_json(**jsonable(result))
 
 
 if __name__ == "__main__":

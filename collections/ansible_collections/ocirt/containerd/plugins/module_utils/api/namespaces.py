@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Dict, List, Mapping, Optional, TypedDict
 
 from ..common.errors import NotFound
 from ..transport.connection import Connection, Method
@@ -38,11 +38,18 @@ UPDATE = Method(_SERVICE + "Update", UPDATE_REQUEST, NAMESPACE_RESPONSE)
 DELETE = Method(_SERVICE + "Delete", DELETE_REQUEST, EMPTY)
 
 
-def list_namespaces(conn: Connection) -> List[Dict[str, Any]]:
+class NamespaceRecord(TypedDict):
+    """A namespace as containerd stores it (the Namespace message)."""
+
+    name: str
+    labels: Dict[str, str]
+
+
+def list_namespaces(conn: Connection) -> List[NamespaceRecord]:
     return conn.call(LIST, namespace=None)["namespaces"]
 
 
-def get_namespace(conn: Connection, name: str) -> Dict[str, Any]:
+def get_namespace(conn: Connection, name: str) -> NamespaceRecord:
     """The namespace {name, labels}; raises NotFound if it does not exist.
 
     Found through List: containerd's Get answers with empty labels for a namespace that does
@@ -57,7 +64,7 @@ def get_namespace(conn: Connection, name: str) -> Dict[str, Any]:
 
 def create_namespace(
     conn: Connection, name: str, labels: Optional[Mapping[str, str]] = None
-) -> Dict[str, Any]:
+) -> NamespaceRecord:
     validate_identifier(name, "namespace name")
     # the header is required: without it containerd creates the namespace, then fails
     # publishing the event and answers UNKNOWN
@@ -67,7 +74,7 @@ def create_namespace(
 
 def update_labels(
     conn: Connection, name: str, labels: Mapping[str, Optional[str]]
-) -> Dict[str, Any]:
+) -> NamespaceRecord:
     """Set labels; a value of None removes that label. Other labels are untouched."""
     validate_identifier(name, "namespace name")
     kept = {k: v for k, v in labels.items() if v is not None}

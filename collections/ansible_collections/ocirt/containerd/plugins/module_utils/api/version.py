@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict
+from typing import Tuple, TypedDict, cast
 
 from ..transport.connection import Connection, Method
 from ..wire.schema import STRING, Field, Message
@@ -19,12 +19,17 @@ VERSION_RESPONSE = Message(
 VERSION = Method("/containerd.services.version.v1.Version/Version", EMPTY, VERSION_RESPONSE)
 
 
-def get_version(conn: Connection) -> Dict[str, str]:
+class VersionInfo(TypedDict):
+    version: str
+    revision: str
+
+
+def get_version(conn: Connection) -> VersionInfo:
     """{'version': '1.6.20~ds1', 'revision': '...'} as the daemon reports it."""
-    return conn.call(VERSION, namespace=None)
+    return cast(VersionInfo, conn.call(VERSION, namespace=None))
 
 
-def parse_series(version: str) -> tuple:
+def parse_series(version: str) -> Tuple[int, int]:
     """(major, minor) of a containerd version string such as 'v2.1.4' or '1.6.20~ds1'."""
     text = version.lstrip("v")
     parts = []
@@ -37,4 +42,4 @@ def parse_series(version: str) -> tuple:
         parts.append(int(digits or 0))
     while len(parts) < 2:
         parts.append(0)
-    return tuple(parts)
+    return parts[0], parts[1]

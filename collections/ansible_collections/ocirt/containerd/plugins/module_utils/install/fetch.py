@@ -13,6 +13,7 @@ import http.client
 import os
 import shutil
 import ssl
+import tempfile
 import urllib.parse
 from typing import Any, Optional
 
@@ -162,3 +163,25 @@ def _unlink(path: str) -> None:
 def remove_tree(path: Optional[str]) -> None:
     if path:
         shutil.rmtree(path, ignore_errors=True)
+
+
+class WorkDir:
+    """A private temporary directory for downloads and extracted files, made when first
+    needed (so failing to make it is an error like any other, not at import or setup) and
+    removed with everything in it when the ``with`` block ends."""
+
+    def __init__(self, prefix: str = "ocirt-install-") -> None:
+        self.prefix = prefix
+        self._path: Optional[str] = None
+
+    def path(self) -> str:
+        if self._path is None:
+            self._path = tempfile.mkdtemp(prefix=self.prefix)
+        return self._path
+
+    def __enter__(self) -> WorkDir:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        remove_tree(self._path)
+        self._path = None

@@ -8,13 +8,22 @@ files still have their recorded checksums, nothing is downloaded.
 from __future__ import annotations
 
 import json
-from typing import Any, Dict
+from typing import Any, Dict, Optional, TypedDict
 
 from ..common.atomic_file import atomic_write, read_bytes
 from ..common.errors import InstallError
 
 DEFAULT_PATH = "/var/lib/ocirt/install.json"
 FORMAT = 1
+
+
+class ManifestEntry(TypedDict):
+    """One component as installed: where from, the archive's sha256, version, file sha256s."""
+
+    source: str
+    sha256: str
+    version: Optional[str]
+    files: Dict[str, str]
 
 
 def load(path: str) -> Dict[str, Any]:

@@ -11,8 +11,10 @@ import os
 import re
 import shutil
 import subprocess
+from itertools import zip_longest
 from typing import ClassVar, Dict, List, Optional, Sequence, Tuple
 
+from ..common.command import run_command
 from ..common.defaults import SYSTEM_PATH
 from ..common.errors import InvalidInput, PackageManagerError
 
@@ -25,20 +27,7 @@ TIMEOUT = 1800
 
 
 def _run(argv: Sequence[str], env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess:
-    full_env = dict(os.environ)
-    full_env.update(env or {})
-    try:
-        return subprocess.run(
-            list(argv),
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-            stdin=subprocess.DEVNULL,
-            env=full_env,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise PackageManagerError(f"running {' '.join(argv)}: {exc}") from None
+    return run_command(argv, PackageManagerError, TIMEOUT, env)
 
 
 def _fail(argv: Sequence[str], r: subprocess.CompletedProcess) -> PackageManagerError:
@@ -49,10 +38,59 @@ def _fail(argv: Sequence[str], r: subprocess.CompletedProcess) -> PackageManager
 
 
 def _version_key(version: str) -> Tuple:
-    """A rough ordering of version strings (numbers compared as numbers)."""
+    """A rough ordering of version strings (numbers compared as numbers), as rpm's is."""
     return tuple(
         (0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"[^0-9A-Za-z]+", version)
     )
+
+
+def _dpkg_order(c: str) -> int:
+    """dpkg's weight of one non-digit character: '~' sorts before everything, even the end."""
+    if c == "~":
+        return -1
+    if c.isalpha():
+        return ord(c)
+    return ord(c) + 256
+
+
+def _dpkg_part(a: str, b: str) -> int:
+    """dpkg's verrevcmp: alternating runs of non-digits (by weight) and digits (by value)."""
+    a_runs = re.findall(r"(\D*)(\d*)", a)
+    b_runs = re.findall(r"(\D*)(\d*)", b)
+    for (a_text, a_num), (b_text, b_num) in zip_longest(a_runs, b_runs, fillvalue=("", "")):
+        for x, y in zip_longest(a_text, b_text, fillvalue=""):
+            wx = _dpkg_order(x) if x else 0
+            wy = _dpkg_order(y) if y else 0
+            if wx != wy:
+                return wx - wy
+        if int(a_num or 0) != int(b_num or 0):
+            return int(a_num or 0) - int(b_num or 0)
+    return 0
+
+
+def dpkg_compare(a: str, b: str) -> int:
+    """<0, 0 or >0 as Debian version ``a`` sorts before, with or after ``b`` (as
+    ``dpkg --compare-versions`` does: epoch, then upstream version, then revision)."""
+
+    def split(v: str) -> Tuple[int, str, str]:
+        epoch, _, rest = v.partition(":") if ":" in v else ("0", "", v)
+        upstream, _, revision = rest.rpartition("-") if "-" in rest else (rest, "", "")
+        return int(epoch or 0), upstream, revision
+
+    (ea, ua, ra), (eb, ub, rb) = split(a), split(b)
+    if ea != eb:
+        return ea - eb
+    return _dpkg_part(ua, ub) or _dpkg_part(ra, rb)
+
+
+def resolve_pin(package: str, pin: str, available: List[str]) -> str:
+    """The exact version a pin means: itself, or the newest available match of a glob."""
+    if not any(c in pin for c in "*?["):
+        return pin
+    matches = [v for v in available if fnmatch.fnmatchcase(v, pin)]
+    if not matches:
+        raise InvalidInput(f"package_versions.{package}: no available version matches {pin!r}")
+    return max(matches, key=_version_key)
 
 
 class PackageManager:
@@ -73,20 +111,10 @@ class PackageManager:
     def install(self, wanted: Dict[str, str], installed: Dict[str, Optional[str]]) -> None:
         raise NotImplementedError
 
-    def is_newer(self, a: str, b: str) -> bool:
+    @staticmethod
+    def is_newer(a: str, b: str) -> bool:
         """Whether version a sorts after version b."""
         return _version_key(a) > _version_key(b)
-
-    def resolve(self, package: str, pin: str) -> str:
-        """The exact version a pin means: itself, or the newest available match of a glob."""
-        if not any(c in pin for c in "*?["):
-            return pin
-        matches = [v for v in self.available(package) if fnmatch.fnmatchcase(v, pin)]
-        if not matches:
-            raise InvalidInput(
-                f"package_versions.{package}: no available version matches {pin!r}"
-            )
-        return max(matches, key=_version_key)
 
 
 class Apt(PackageManager):
@@ -116,8 +144,9 @@ class Apt(PackageManager):
                 versions.append(parts[1])
         return list(dict.fromkeys(versions))
 
-    def is_newer(self, a: str, b: str) -> bool:
-        return _run(["dpkg", "--compare-versions", a, "gt", b]).returncode == 0
+    @staticmethod
+    def is_newer(a: str, b: str) -> bool:
+        return dpkg_compare(a, b) > 0
 
     def update_cache(self) -> None:
         argv = ["apt-get", "update", "-q"]
@@ -188,13 +217,14 @@ class Dnf(PackageManager):
                 raise _fail(argv, r)
 
 
+MANAGERS = {"apt": Apt, "dnf": Dnf}
+
+
 def detect(name: str = "auto") -> PackageManager:
     """The package manager by name, or the one this system has (apt first)."""
     search = os.environ.get("PATH", "") + os.pathsep + SEARCH_PATH
     if name not in ("auto", "apt", "dnf"):
-        raise InvalidInput(
-            f"package_manager: {name!r} is not allowed; allowed: auto, apt, dnf"
-        )
+        raise InvalidInput(f"package_manager: {name!r} is not allowed; allowed: auto, apt, dnf")
     if name in ("auto", "apt") and shutil.which("apt-get", path=search):
         return Apt()
     if name in ("auto", "dnf") and shutil.which("dnf", path=search):

@@ -1,22 +1,61 @@
-"""Namespaces: present with the declared labels, or absent (only when empty)."""
+"""Namespaces: present with the declared labels, or absent (only when empty).
+
+``observe`` asks containerd (the namespace, and what it holds when it should go);
+``decide`` is a pure function of the desired and the observed namespace, so the planner
+is tested from data files without a daemon (tests/reconcile/test_namespace.py).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Mapping, Optional
 
 from ..api import namespaces
 from ..api.identifiers import validate_identifier
+from ..api.namespaces import NamespaceRecord
 from ..common.errors import FailedPrecondition, InvalidInput, NotFound
-from ..report.namespace_contents import describe_contents, is_empty, namespace_contents
+from ..common.options import Option, OptionTable
+from ..report.namespace_contents import NamespaceContents, namespace_contents
 from ..transport.connection import Connection
-from .plan import Action, Plan
+from .plan import Action, Applied, Plan, nothing_to_do
 
 STATES = ("present", "absent")
+MAX_LABEL_BYTES = 4096  # containerd's limit on a label's name and value together
 
 
 class NamespaceNotEmpty(FailedPrecondition):
     """Deleting would need containerd to drop resources that still live in the namespace."""
+
+
+def _check_name(_option: str, value: Any) -> None:
+    validate_identifier(value, "namespace name")
+
+
+def _check_labels(_option: str, labels: Any) -> None:
+    for key, value in labels.items():
+        if not isinstance(key, str) or not key:
+            raise InvalidInput("label names must be non-empty strings")
+        if not isinstance(value, str):
+            raise InvalidInput(f"label {key!r} must have a string value, got {value!r}")
+        if len(key) + len(value) > MAX_LABEL_BYTES:
+            raise InvalidInput(f"label {key!r}: name and value exceed containerd's 4096 bytes")
+
+
+NAMESPACE_OPTIONS = OptionTable(
+    "namespace",
+    [
+        Option("name", "str", "Name of the namespace.", required=True, validator=_check_name),
+        Option(
+            "state",
+            "str",
+            "present creates the namespace and sets the labels; absent deletes it.",
+            default="present",
+            choices=STATES,
+        ),
+        Option("labels", "dict", "Labels to set.", default={}, validator=_check_labels),
+        Option("purge_labels", "bool", "Remove labels that are not listed.", default=False),
+    ],
+)
 
 
 @dataclass
@@ -27,68 +66,93 @@ class DesiredNamespace:
     purge_labels: bool = False  # remove labels that are not declared
 
     def validate(self) -> None:
-        validate_identifier(self.name, "namespace name")
-        if self.state not in STATES:
-            raise InvalidInput(f"state must be one of {', '.join(STATES)}, got {self.state!r}")
-        for key, value in self.labels.items():
-            if not isinstance(key, str) or not key:
-                raise InvalidInput("label names must be non-empty strings")
-            if not isinstance(value, str):
-                raise InvalidInput(f"label {key!r} must have a string value, got {value!r}")
-            if len(key) + len(value) > 4096:
-                raise InvalidInput(f"label {key!r}: name and value exceed containerd's 4096 bytes")
+        NAMESPACE_OPTIONS.check(vars(self))
 
 
-def _current(conn: Connection, name: str) -> Optional[Dict[str, Any]]:
+@dataclass
+class ObservedNamespace:
+    """The namespace as containerd has it (None: it does not exist), and what it holds
+    (looked at only when it should be deleted)."""
+
+    namespace: Optional[NamespaceRecord] = None
+    contents: Optional[NamespaceContents] = None
+
+
+def observe(conn: Connection, desired: DesiredNamespace) -> ObservedNamespace:
     try:
-        return namespaces.get_namespace(conn, name)
+        current: Optional[NamespaceRecord] = namespaces.get_namespace(conn, desired.name)
     except NotFound:
-        return None
-
-
-def plan_namespace(conn: Connection, desired: DesiredNamespace) -> Plan:
-    desired.validate()
-    current = _current(conn, desired.name)
+        return ObservedNamespace()
+    contents = None
     if desired.state == "absent":
-        if current is None:
-            return Plan([])
         contents = namespace_contents(conn, desired.name)
-        if not is_empty(contents):
-            raise NamespaceNotEmpty(
-                f"namespace {desired.name!r} is not empty, so it is left in place: it holds "
-                f"{describe_contents(contents)}. Remove those first."
-            )
-        return Plan([Action("delete", desired.name, "namespace exists")], before=current)
+    return ObservedNamespace(current, contents)
 
-    if current is None:
-        after = {"name": desired.name, "labels": dict(desired.labels)}
-        action = Action(
-            "create", desired.name, "namespace does not exist", {"labels": dict(desired.labels)}
-        )
-        return Plan([action], before=None, after=after)
 
-    have = current["labels"]
+def _label_changes(desired: DesiredNamespace, have: Mapping[str, str]) -> Dict[str, Optional[str]]:
+    """Label -> new value, None for a label to remove."""
     changes: Dict[str, Optional[str]] = {
         k: v for k, v in desired.labels.items() if have.get(k) != v
     }
     if desired.purge_labels:
         changes.update({k: None for k in have if k not in desired.labels})
-    if not changes:
-        return Plan([], before=current, after=current)
-    after_labels = {k: v for k, v in {**have, **changes}.items() if v is not None}
-    reason = ", ".join(
+    return changes
+
+
+def _describe_changes(changes: Mapping[str, Optional[str]], have: Mapping[str, str]) -> str:
+    return ", ".join(
         f"label {k} {'removed' if v is None else ('added' if k not in have else 'changed')}"
         for k, v in sorted(changes.items())
     )
+
+
+def _decide_absent(desired: DesiredNamespace, observed: ObservedNamespace) -> Plan:
+    subject = f"namespace {desired.name}"
+    if observed.namespace is None:
+        return nothing_to_do("namespace does not exist", None, subject)
+    contents = observed.contents or NamespaceContents()
+    if not contents.empty:
+        raise NamespaceNotEmpty(
+            f"namespace {desired.name!r} is not empty, so it is left in place: it holds "
+            f"{contents.describe()}. Remove those first."
+        )
+    action = Action("delete", desired.name, "namespace exists")
+    return Plan([action], before=observed.namespace, subject=subject)
+
+
+def decide(desired: DesiredNamespace, observed: ObservedNamespace) -> Plan:
+    """The plan for ``desired`` given what containerd has (pure)."""
+    if desired.state == "absent":
+        return _decide_absent(desired, observed)
+    subject = f"namespace {desired.name}"
+    current = observed.namespace
+    if current is None:
+        after = {"name": desired.name, "labels": dict(desired.labels)}
+        action = Action(
+            "create", desired.name, "namespace does not exist", {"labels": dict(desired.labels)}
+        )
+        return Plan([action], before=None, after=after, subject=subject)
+    have = current["labels"]
+    changes = _label_changes(desired, have)
+    if not changes:
+        return nothing_to_do("namespace exists with the declared labels", current, subject)
+    after_labels = {k: v for k, v in {**have, **changes}.items() if v is not None}
+    reason = _describe_changes(changes, have)
     return Plan(
         [Action("update_labels", desired.name, reason, {"labels": changes})],
         before=current,
         after={"name": desired.name, "labels": after_labels},
+        subject=subject,
     )
 
 
-def apply_namespace(conn: Connection, plan: Plan) -> Optional[Dict[str, Any]]:
-    """Carry out the plan; returns the namespace as it now is (None once deleted)."""
+def plan(conn: Connection, desired: DesiredNamespace) -> Plan:
+    desired.validate()
+    return decide(desired, observe(conn, desired))
+
+
+def apply(conn: Connection, plan: Plan) -> Applied:
+    """Carry out the plan; ``after`` is the namespace as it now is (None once deleted)."""
     result = plan.after
     for action in plan.actions:
         if action.kind == "create":
@@ -103,4 +167,4 @@ def apply_namespace(conn: Connection, plan: Plan) -> Optional[Dict[str, Any]]:
                     f"namespace {action.target!r} is not empty: {exc}"
                 ) from None
             result = None
-    return result
+    return Applied(plan, after=result)

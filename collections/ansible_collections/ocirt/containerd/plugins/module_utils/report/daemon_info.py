@@ -1,11 +1,12 @@
 """What a running containerd is: version, plugins, snapshotters, CRI, namespaces.
 
-Read-only; behind the `info` module and `ocirt info`.
+Read-only; behind the `info` module and `ocirt info`. The shapes below are the module's
+documented RETURN values.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional, TypedDict
 
 from ..api import containers, cri, images, introspection, namespaces, version
 from ..transport.connection import Connection
@@ -14,7 +15,65 @@ SNAPSHOTTER_TYPE = "io.containerd.snapshotter.v1"
 CRI_PLUGIN = ("io.containerd.grpc.v1", "cri")
 
 
-def _plugin_entry(p: Dict[str, Any]) -> Dict[str, Any]:
+class PluginEntry(TypedDict):
+    type: str
+    id: str
+    status: str  # ok, skip or error, as `ctr plugins ls` prints it
+    error: Optional[str]
+    platforms: List[str]
+    exports: Dict[str, str]
+    capabilities: List[str]
+    requires: List[str]
+
+
+class SnapshotterEntry(TypedDict):
+    id: str
+    status: str
+    root: Optional[str]
+    error: Optional[str]
+
+
+class CriInfo(TypedDict):
+    served: bool
+    api_versions: List[str]
+    plugin_status: str
+    error: Optional[str]
+    runtime_name: Optional[str]
+    runtime_version: Optional[str]
+
+
+class NamespaceSummary(TypedDict):
+    images: int
+    containers: int
+
+
+class NamespaceEntry(TypedDict):
+    name: str
+    labels: Dict[str, str]
+    images: int
+    containers: int
+
+
+class Deprecation(TypedDict):
+    id: str
+    message: str
+
+
+class DaemonInfo(TypedDict):
+    address: str
+    version: str
+    revision: str
+    uuid: Optional[str]
+    pid: Optional[int]
+    deprecated_features: List[Deprecation]
+    plugins: List[PluginEntry]
+    failed_plugins: List[PluginEntry]
+    snapshotters: List[SnapshotterEntry]
+    cri: CriInfo
+    namespaces: List[NamespaceEntry]
+
+
+def _plugin_entry(p: Dict[str, Any]) -> PluginEntry:
     err = p["init_err"]
     return {
         "type": p["type"],
@@ -31,7 +90,7 @@ def _plugin_entry(p: Dict[str, Any]) -> Dict[str, Any]:
     }
 
 
-def _cri_info(conn: Connection, plugins: List[Dict[str, Any]]) -> Dict[str, Any]:
+def _cri_info(conn: Connection, plugins: List[PluginEntry]) -> CriInfo:
     plugin = next((p for p in plugins if (p["type"], p["id"]) == CRI_PLUGIN), None)
     served = []
     answer = None
@@ -50,7 +109,16 @@ def _cri_info(conn: Connection, plugins: List[Dict[str, Any]]) -> Dict[str, Any]
     }
 
 
-def namespace_summary(conn: Connection, name: str) -> Dict[str, Any]:
+def _snapshotter(p: PluginEntry) -> SnapshotterEntry:
+    return {
+        "id": p["id"],
+        "status": p["status"],
+        "root": p["exports"].get("root"),
+        "error": p["error"],
+    }
+
+
+def namespace_summary(conn: Connection, name: str) -> NamespaceSummary:
     view = conn.with_namespace(name)
     return {
         "images": len(images.list_images(view)),
@@ -58,15 +126,25 @@ def namespace_summary(conn: Connection, name: str) -> Dict[str, Any]:
     }
 
 
-def gather_info(conn: Connection) -> Dict[str, Any]:
+def _namespace_entries(conn: Connection) -> List[NamespaceEntry]:
+    entries: List[NamespaceEntry] = []
+    for ns in sorted(namespaces.list_namespaces(conn), key=lambda n: n["name"]):
+        counts = namespace_summary(conn, ns["name"])
+        entries.append(
+            {
+                "name": ns["name"],
+                "labels": ns["labels"],
+                "images": counts["images"],
+                "containers": counts["containers"],
+            }
+        )
+    return entries
+
+
+def gather_info(conn: Connection) -> DaemonInfo:
     ver = version.get_version(conn)
     server = introspection.server_info(conn) or {}
     plugins = [_plugin_entry(p) for p in introspection.list_plugins(conn)]
-    ns_list = []
-    for ns in sorted(namespaces.list_namespaces(conn), key=lambda n: n["name"]):
-        entry = {"name": ns["name"], "labels": ns["labels"]}
-        entry.update(namespace_summary(conn, ns["name"]))
-        ns_list.append(entry)
     return {
         "address": conn.address,
         "version": ver["version"],
@@ -78,16 +156,7 @@ def gather_info(conn: Connection) -> Dict[str, Any]:
         ],
         "plugins": plugins,
         "failed_plugins": [p for p in plugins if p["status"] == "error"],
-        "snapshotters": [
-            {
-                "id": p["id"],
-                "status": p["status"],
-                "root": p["exports"].get("root"),
-                "error": p["error"],
-            }
-            for p in plugins
-            if p["type"] == SNAPSHOTTER_TYPE
-        ],
+        "snapshotters": [_snapshotter(p) for p in plugins if p["type"] == SNAPSHOTTER_TYPE],
         "cri": _cri_info(conn, plugins),
-        "namespaces": ns_list,
+        "namespaces": _namespace_entries(conn),
     }

@@ -15,6 +15,7 @@ from ..common import procfs
 from ..common.atomic_file import atomic_write, remove
 from ..common.defaults import DEFAULT_CONFIG_FILE, SYSTEM_PATH
 from ..common.errors import ServiceError
+from .manager import Manager, ProcessStatus
 from .unit import exec_start
 
 DEFAULT_PID_FILE = "/run/containerd/containerd.pid"
@@ -30,7 +31,7 @@ def _config_arg(argv: List[str]) -> Optional[str]:
     return None
 
 
-class Detached:
+class Detached(Manager):
     name = "detached"
 
     def __init__(
@@ -51,6 +52,7 @@ class Detached:
         self.environment = dict(environment or {})
         self.default_config = default_config
         self._log_offset = 0
+        self._child: Optional[subprocess.Popen] = None  # reaped by still_running/stop
 
     def _pid_from_file(self) -> Optional[int]:
         try:
@@ -75,6 +77,10 @@ class Detached:
             if entry.isdigit() and procfs.alive(int(entry)) and self._is_ours(int(entry)):
                 return int(entry)
         return None
+
+    def status(self) -> ProcessStatus:
+        pid = self.pid()
+        return ProcessStatus(running=pid is not None, pid=pid)
 
     def env(self) -> Dict[str, str]:
         """The daemon's environment: no CONTAINERD_* variables; the binary's directory (and
@@ -106,19 +112,26 @@ class Detached:
                 )
         except OSError as exc:
             raise ServiceError(f"cannot start {self.binary}: {exc.strerror or exc}") from None
-        self._child = proc  # reaped by wait_child when it dies early
-        atomic_write(self.pid_file, f"{proc.pid}\n".encode(), mode=0o644)
+        self._child = proc
+        try:
+            atomic_write(self.pid_file, f"{proc.pid}\n".encode(), mode=0o644)
+        except OSError:  # a daemon nobody could find again is not left running
+            self.stop(proc.pid, 5.0)
+            raise
         return proc.pid
 
     def still_running(self, pid: int) -> bool:
-        child = getattr(self, "_child", None)
+        child = self._child
         if child is not None and child.pid == pid:
             return child.poll() is None
         return procfs.alive(pid)
 
-    def stop(self, pid: int, timeout: float) -> None:
+    def stop(self, pid: Optional[int], timeout: float) -> None:
+        """SIGTERM to the daemon only (SIGKILL after ``timeout``); its shims keep running."""
+        if not pid:
+            return
         procfs.terminate(pid, timeout)
-        child = getattr(self, "_child", None)
+        child = self._child
         if child is not None and child.pid == pid:
             child.wait()
         if self._pid_from_file() == pid:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import socket
 import time
-from typing import Callable, Dict, Optional
+from typing import Callable, Optional
 
-from ..api.version import get_version
+from ..api.version import VersionInfo, get_version
 from ..common.errors import NotServing, OcirtError
 from ..transport.connection import Connection
 
@@ -24,7 +24,7 @@ def _accepts(address: str) -> bool:
         s.close()
 
 
-def version_if_serving(address: str, timeout: float = 2.0) -> Optional[Dict[str, str]]:
+def version_if_serving(address: str, timeout: float = 2.0) -> Optional[VersionInfo]:
     """The daemon's Version answer, or None when nothing serves on ``address``."""
     if not _accepts(address):
         return None
@@ -41,7 +41,7 @@ def wait_serving(
     still_running: Callable[[], bool],
     log_tail: Callable[[], str],
     what: str = "containerd",
-) -> Dict[str, str]:
+) -> VersionInfo:
     """Poll until Version answers; fail early if the process died, else after ``timeout``."""
     deadline = time.monotonic() + timeout
     while True:

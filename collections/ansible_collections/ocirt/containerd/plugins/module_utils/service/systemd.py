@@ -6,9 +6,13 @@ import os
 import subprocess
 from typing import List, Optional
 
+from ..common.command import run_command
 from ..common.errors import ServiceError
+from .manager import Manager, ProcessStatus
+from .unit import UNIT_NAME
 
 RUN_DIR = "/run/systemd/system"
+TIMEOUT = 120
 
 
 def systemd_runs() -> bool:
@@ -16,24 +20,14 @@ def systemd_runs() -> bool:
     return os.path.isdir(RUN_DIR)
 
 
-class Systemd:
+class Systemd(Manager):
     name = "systemd"
 
-    def __init__(self, unit: str = "containerd.service"):
+    def __init__(self, unit: str = UNIT_NAME):
         self.unit = unit
 
     def _run(self, args: List[str], check: bool = True) -> subprocess.CompletedProcess:
-        try:
-            r = subprocess.run(
-                args,
-                capture_output=True,
-                text=True,
-                timeout=120,
-                stdin=subprocess.DEVNULL,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise ServiceError(f"running {' '.join(args)}: {exc}") from None
+        r = run_command(args, ServiceError, TIMEOUT)
         if check and r.returncode != 0:
             raise ServiceError(
                 f"{' '.join(args)} failed ({r.returncode}): {(r.stderr or r.stdout).strip()}"
@@ -56,6 +50,29 @@ class Systemd:
         except ValueError:
             return None
         return pid or None
+
+    def status(self) -> ProcessStatus:
+        active = self.is_active()
+        return ProcessStatus(
+            running=active, pid=self.pid() if active else None, enabled=self.is_enabled()
+        )
+
+    def start(self) -> Optional[int]:
+        self.systemctl("start", self.unit)
+        return self.pid()
+
+    def stop(self, pid: Optional[int], timeout: float) -> None:
+        self.systemctl("stop", self.unit)
+
+    def restart(self, pid: Optional[int], timeout: float) -> Optional[int]:
+        self.systemctl("restart", self.unit)
+        return self.pid()
+
+    def enable(self, enabled: bool) -> None:
+        self.systemctl("enable" if enabled else "disable", self.unit)
+
+    def reload(self) -> None:
+        self.systemctl("daemon-reload")
 
     def still_running(self, pid: int) -> bool:
         return self.is_active() or self.systemctl(
