@@ -36,6 +36,14 @@ STATUS_NAMES = {
 OCI_PROCESS_URL = "types.containerd.io/opencontainers/runtime-spec/1/Process"
 OCI_RESOURCES_URL = "types.containerd.io/opencontainers/runtime-spec/1/LinuxResources"
 
+
+def _stdio(first: int) -> List[Field]:
+    """stdin, stdout, stderr (FIFO paths or URIs) and terminal, numbered from ``first``: the
+    same four fields in the same order in Process, CreateTaskRequest and ExecProcessRequest."""
+    paths = [Field(first + i, name, STRING) for i, name in enumerate(("stdin", "stdout", "stderr"))]
+    return [*paths, Field(first + 3, "terminal", BOOL)]
+
+
 PROCESS = Message(
     "containerd.v1.types.Process",
     TASK_PROTO,
@@ -44,10 +52,7 @@ PROCESS = Message(
         Field(2, "id", STRING),
         Field(3, "pid", UINT32),
         Field(4, "status", ENUM),
-        Field(5, "stdin", STRING),
-        Field(6, "stdout", STRING),
-        Field(7, "stderr", STRING),
-        Field(8, "terminal", BOOL),
+        *_stdio(5),
         Field(9, "exit_status", UINT32),
         Field(10, "exited_at", TIMESTAMP),
     ],
@@ -67,10 +72,7 @@ CREATE_REQUEST = Message(
     [
         Field(1, "container_id", STRING),
         Field(3, "rootfs", MOUNT, repeated=True),
-        Field(4, "stdin", STRING),
-        Field(5, "stdout", STRING),
-        Field(6, "stderr", STRING),
-        Field(7, "terminal", BOOL),
+        *_stdio(4),
         Field(8, "checkpoint", DESCRIPTOR),
         Field(9, "options", ANY),
         Field(10, "runtime_path", STRING),
@@ -79,11 +81,14 @@ CREATE_REQUEST = Message(
 CREATE_RESPONSE = Message(
     _PKG + "CreateTaskResponse", PROTO, [Field(1, "container_id", STRING), Field(2, "pid", UINT32)]
 )
+#: StartRequest, and as the same two fields GetRequest, WaitRequest, DeleteProcessRequest.
 PROCESS_REQUEST = Message(
     _PKG + "StartRequest", PROTO, [Field(1, "container_id", STRING), Field(2, "exec_id", STRING)]
 )
+#: DeleteTaskRequest, and as the same one field PauseTaskRequest, ResumeTaskRequest and
+#: ListPidsRequest.
+CONTAINER_REQUEST = Message(_PKG + "DeleteTaskRequest", PROTO, [Field(1, "container_id", STRING)])
 START_RESPONSE = Message(_PKG + "StartResponse", PROTO, [Field(1, "pid", UINT32)])
-DELETE_TASK_REQUEST = Message(_PKG + "DeleteTaskRequest", PROTO, [Field(1, "container_id", STRING)])
 DELETE_RESPONSE = Message(
     _PKG + "DeleteResponse",
     PROTO,
@@ -114,10 +119,7 @@ EXEC_REQUEST = Message(
     PROTO,
     [
         Field(1, "container_id", STRING),
-        Field(2, "stdin", STRING),
-        Field(3, "stdout", STRING),
-        Field(4, "stderr", STRING),
-        Field(5, "terminal", BOOL),
+        *_stdio(2),
         Field(6, "spec", ANY),
         Field(7, "exec_id", STRING),
     ],
@@ -127,7 +129,6 @@ CLOSE_IO_REQUEST = Message(
     PROTO,
     [Field(1, "container_id", STRING), Field(2, "exec_id", STRING), Field(3, "stdin", BOOL)],
 )
-CONTAINER_REQUEST = Message(_PKG + "PauseTaskRequest", PROTO, [Field(1, "container_id", STRING)])
 LIST_PIDS_RESPONSE = Message(
     _PKG + "ListPidsResponse", PROTO, [Field(1, "processes", PROCESS_INFO, repeated=True)]
 )
@@ -155,7 +156,7 @@ WAIT_RESPONSE = Message(
 _SERVICE = "/containerd.services.tasks.v1.Tasks/"
 CREATE = Method(_SERVICE + "Create", CREATE_REQUEST, CREATE_RESPONSE)
 START = Method(_SERVICE + "Start", PROCESS_REQUEST, START_RESPONSE)
-DELETE = Method(_SERVICE + "Delete", DELETE_TASK_REQUEST, DELETE_RESPONSE)
+DELETE = Method(_SERVICE + "Delete", CONTAINER_REQUEST, DELETE_RESPONSE)
 DELETE_PROCESS = Method(_SERVICE + "DeleteProcess", PROCESS_REQUEST, DELETE_RESPONSE)
 GET = Method(_SERVICE + "Get", PROCESS_REQUEST, GET_RESPONSE)
 LIST = Method(_SERVICE + "List", LIST_REQUEST, LIST_RESPONSE)
