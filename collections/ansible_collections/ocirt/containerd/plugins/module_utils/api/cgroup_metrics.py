@@ -4,7 +4,8 @@ The payload of each ``containerd.types.Metric`` is an Any holding
 ``io.containerd.cgroups.v1.Metrics`` (cgroup v1 and hybrid hosts) or
 ``io.containerd.cgroups.v2.Metrics`` (unified hosts). Only the fields ocirt reports are
 declared (the rest are skipped on decoding). Nearly every field of these protos is a uint64
-counter, so those are declared as ``name=number``, in proto order. containers/stats.py
+counter, so those are declared as ``name=number``, in proto order; the two top-level
+messages are written as tables. containers/stats.py
 reads them.
 """
 
@@ -65,17 +66,12 @@ V1_BLKIO = _v1(
     ],
 )
 V1_OOM = _v1("MemoryOomControl", uint64s(oom_kill_disable=1, under_oom=2, oom_kill=3))
-V1_METRICS = Message(
-    V1_URL,
-    V1_PROTO,
-    [
-        Field(2, "pids", V1_PIDS),
-        Field(3, "cpu", V1_CPU),
-        Field(4, "memory", V1_MEMORY),
-        Field(5, "blkio", V1_BLKIO),
-        Field(9, "memory_oom_control", V1_OOM),
-    ],
-)
+# fmt: off
+V1_METRICS = Message(V1_URL, V1_PROTO, [
+    Field(2, "pids", V1_PIDS), Field(3, "cpu", V1_CPU), Field(4, "memory", V1_MEMORY),
+    Field(5, "blkio", V1_BLKIO), Field(9, "memory_oom_control", V1_OOM),
+])
+# fmt: on
 
 # -- cgroup v2 (cgroup2/stats/metrics.proto) -------------------------------------------------
 
@@ -97,14 +93,9 @@ V2_MEMORY = _v2(
 V2_IO_ENTRY = _v2("IOEntry", uint64s(major=1, minor=2, rbytes=3, wbytes=4, rios=5, wios=6))
 V2_IO = _v2("IOStat", [Field(1, "usage", V2_IO_ENTRY, repeated=True)])
 V2_MEMORY_EVENTS = _v2("MemoryEvents", uint64s(low=1, high=2, max=3, oom=4, oom_kill=5))
-V2_METRICS = Message(
-    V2_URL,
-    V2_PROTO,
-    [
-        Field(1, "pids", V2_PIDS),
-        Field(2, "cpu", V2_CPU),
-        Field(4, "memory", V2_MEMORY),
-        Field(6, "io", V2_IO),
-        Field(8, "memory_events", V2_MEMORY_EVENTS),
-    ],
-)
+# fmt: off
+V2_METRICS = Message(V2_URL, V2_PROTO, [
+    Field(1, "pids", V2_PIDS), Field(2, "cpu", V2_CPU), Field(4, "memory", V2_MEMORY),
+    Field(6, "io", V2_IO), Field(8, "memory_events", V2_MEMORY_EVENTS),
+])
+# fmt: on

@@ -44,6 +44,18 @@ def _stdio(first: int) -> List[Field]:
     return [*paths, Field(first + 3, "terminal", BOOL)]
 
 
+def _exit(first: int) -> List[Field]:
+    """exit_status and exited_at, numbered from ``first``: how Process, DeleteResponse and
+    WaitResponse say a process ended."""
+    return [Field(first, "exit_status", UINT32), Field(first + 1, "exited_at", TIMESTAMP)]
+
+
+def _process_id() -> List[Field]:
+    """container_id = 1 and exec_id = 2 (empty: the task's init process): the process a
+    Start, Get, Wait, Kill, CloseIO or DeleteProcess request is about."""
+    return [Field(1, "container_id", STRING), Field(2, "exec_id", STRING)]
+
+
 PROCESS = Message(
     "containerd.v1.types.Process",
     TASK_PROTO,
@@ -53,8 +65,7 @@ PROCESS = Message(
         Field(3, "pid", UINT32),
         Field(4, "status", ENUM),
         *_stdio(5),
-        Field(9, "exit_status", UINT32),
-        Field(10, "exited_at", TIMESTAMP),
+        *_exit(9),
     ],
 )
 PROCESS_INFO = Message(
@@ -82,22 +93,13 @@ CREATE_RESPONSE = Message(
     _PKG + "CreateTaskResponse", PROTO, [Field(1, "container_id", STRING), Field(2, "pid", UINT32)]
 )
 #: StartRequest, and as the same two fields GetRequest, WaitRequest, DeleteProcessRequest.
-PROCESS_REQUEST = Message(
-    _PKG + "StartRequest", PROTO, [Field(1, "container_id", STRING), Field(2, "exec_id", STRING)]
-)
+PROCESS_REQUEST = Message(_PKG + "StartRequest", PROTO, _process_id())
 #: DeleteTaskRequest, and as the same one field PauseTaskRequest, ResumeTaskRequest and
 #: ListPidsRequest.
 CONTAINER_REQUEST = Message(_PKG + "DeleteTaskRequest", PROTO, [Field(1, "container_id", STRING)])
 START_RESPONSE = Message(_PKG + "StartResponse", PROTO, [Field(1, "pid", UINT32)])
 DELETE_RESPONSE = Message(
-    _PKG + "DeleteResponse",
-    PROTO,
-    [
-        Field(1, "id", STRING),
-        Field(2, "pid", UINT32),
-        Field(3, "exit_status", UINT32),
-        Field(4, "exited_at", TIMESTAMP),
-    ],
+    _PKG + "DeleteResponse", PROTO, [Field(1, "id", STRING), Field(2, "pid", UINT32), *_exit(3)]
 )
 GET_RESPONSE = Message(_PKG + "GetResponse", PROTO, [Field(1, "process", PROCESS)])
 LIST_REQUEST = Message(_PKG + "ListTasksRequest", PROTO, [Field(1, "filter", STRING)])
@@ -105,14 +107,7 @@ LIST_RESPONSE = Message(
     _PKG + "ListTasksResponse", PROTO, [Field(1, "tasks", PROCESS, repeated=True)]
 )
 KILL_REQUEST = Message(
-    _PKG + "KillRequest",
-    PROTO,
-    [
-        Field(1, "container_id", STRING),
-        Field(2, "exec_id", STRING),
-        Field(3, "signal", UINT32),
-        Field(4, "all", BOOL),
-    ],
+    _PKG + "KillRequest", PROTO, [*_process_id(), Field(3, "signal", UINT32), Field(4, "all", BOOL)]
 )
 EXEC_REQUEST = Message(
     _PKG + "ExecProcessRequest",
@@ -125,9 +120,7 @@ EXEC_REQUEST = Message(
     ],
 )
 CLOSE_IO_REQUEST = Message(
-    _PKG + "CloseIORequest",
-    PROTO,
-    [Field(1, "container_id", STRING), Field(2, "exec_id", STRING), Field(3, "stdin", BOOL)],
+    _PKG + "CloseIORequest", PROTO, [*_process_id(), Field(3, "stdin", BOOL)]
 )
 LIST_PIDS_RESPONSE = Message(
     _PKG + "ListPidsResponse", PROTO, [Field(1, "processes", PROCESS_INFO, repeated=True)]
@@ -147,11 +140,7 @@ METRICS_REQUEST = Message(
 METRICS_RESPONSE = Message(
     _PKG + "MetricsResponse", PROTO, [Field(1, "metrics", METRIC, repeated=True)]
 )
-WAIT_RESPONSE = Message(
-    _PKG + "WaitResponse",
-    PROTO,
-    [Field(1, "exit_status", UINT32), Field(2, "exited_at", TIMESTAMP)],
-)
+WAIT_RESPONSE = Message(_PKG + "WaitResponse", PROTO, _exit(1))
 
 _SERVICE = "/containerd.services.tasks.v1.Tasks/"
 CREATE = Method(_SERVICE + "Create", CREATE_REQUEST, CREATE_RESPONSE)
