@@ -89,6 +89,13 @@ containers:
       description: What was done and why.
       type: list
       elements: dict
+actions:
+  description:
+    - Everything done (or to be done in check mode) for the set, and why; an image shared by
+      several containers is pulled, and listed, once.
+  returned: success
+  type: list
+  elements: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule
