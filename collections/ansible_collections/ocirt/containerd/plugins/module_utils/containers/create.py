@@ -175,6 +175,26 @@ def with_config(options: ContainerOptions, image: ContainerImage) -> Record:
     return {"extensions": {L.CONFIG_EXTENSION: {"type_url": L.CONFIG_TYPE_URL, "value": value}}}
 
 
+def _record(
+    container_id: str,
+    options: ContainerOptions,
+    image: ContainerImage,
+    spec: Mapping[str, Any],
+    log_path: str,
+) -> Record:
+    """The container's record, part by part."""
+    record: Record = {"id": container_id, "image": options.image}
+    for part in (
+        with_snapshot(options, container_id),
+        with_spec(spec),
+        with_labels(options, image, log_path),
+        with_runtime(options),
+        with_config(options, image),
+    ):
+        record.update(part)
+    return record
+
+
 def create_container(
     conn: Connection,
     container_id: str,
@@ -201,13 +221,7 @@ def create_container(
             spec = build_spec(
                 namespace, container_id, options, image.config, reader, daemon_version, paths
             )
-            record: Record = {"id": container_id, "image": options.image}
-            record.update(with_snapshot(options, container_id))
-            record.update(with_spec(spec))
-            record.update(with_labels(options, image, log_path))
-            record.update(with_runtime(options))
-            record.update(with_config(options, image))
-            create_record(conn, record, lease)
+            create_record(conn, _record(container_id, options, image, spec, log_path), lease)
         except BaseException:
             snapshots.remove(conn, options.snapshotter, container_id)
             raise
