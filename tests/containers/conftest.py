@@ -9,6 +9,9 @@ from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers import lifecycle
+from ansible_collections.ocirt.containerd.plugins.module_utils.containers.create import (
+    create_container,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.options import (
     ContainerOptions,
 )
@@ -65,9 +68,7 @@ def make(conn, paths, containerd) -> Iterator[Callable[..., Dict[str, Any]]]:
         options.setdefault("image", BUSYBOX)
         opts = ContainerOptions.from_dict(options)
         made.append(cid)
-        result = lifecycle.create_container(
-            conn, cid, opts, paths=paths, daemon_version=containerd.version
-        )
+        result = create_container(conn, cid, opts, paths=paths, daemon_version=containerd.version)
         if start:
             result["start"] = lifecycle.start(conn, cid)
         return result

@@ -21,6 +21,12 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.containers.exec i
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.labels import CREATOR
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.logs import read_log
+from ansible_collections.ocirt.containerd.plugins.module_utils.containers.record import (
+    get_container,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.containers.state import (
+    container_state,
+)
 
 TRAP_TERM = [
     "sh",
@@ -49,11 +55,11 @@ def ctr_task_line(containerd, ns, cid):
 
 def test_lifecycle(conn, make, containerd, containerd_namespace, paths):
     made = make("life", start=False, command=TRAP_TERM)
-    assert lifecycle.status(conn, "life")["status"] == "created"
+    assert container_state(conn, "life")["status"] == "created"
     started = lifecycle.start(conn, "life")
     assert started["changed"] and started["pid"] > 0
     assert lifecycle.start(conn, "life")["changed"] is False  # idempotent
-    state = lifecycle.status(conn, "life")
+    state = container_state(conn, "life")
     assert state["status"] == "running" and state["pid"] == started["pid"]
     assert state["started_at"] is not None
     assert ctr_task_line(containerd, containerd_namespace, "life") == [
@@ -66,7 +72,7 @@ def test_lifecycle(conn, make, containerd, containerd_namespace, paths):
     stopped = lifecycle.stop(conn, "life", timeout=10)
     assert stopped["exit_code"] == 3 and stopped["killed"] is False
     assert b"got TERM" in read_log(made["log_path"])["data"]
-    state = lifecycle.status(conn, "life")
+    state = container_state(conn, "life")
     assert state["status"] == "stopped" and state["exit_code"] == 3
     assert ctr_task_line(containerd, containerd_namespace, "life") is None
     assert lifecycle.stop(conn, "life")["changed"] is False
@@ -96,7 +102,7 @@ def test_exit_codes(conn, make):
     made = make("exits", start=False, command=["sh", "-c", "echo bye; exit 7"])
     started = lifecycle.start(conn, "exits", wait=True)
     assert started["waiter"].result(30)["exit_status"] == 7
-    state = lifecycle.status(conn, "exits")
+    state = container_state(conn, "exits")
     assert state["status"] == "stopped" and state["exit_code"] == 7
     assert state["exited_at"] is not None
     # a second start reaps the old task first
@@ -104,7 +110,7 @@ def test_exit_codes(conn, make):
     assert again["waiter"].result(30)["exit_status"] == 7
     assert read_log(made["log_path"])["data"] == b"bye\nbye\n"
     assert lifecycle.stop(conn, "exits")["exit_code"] == 7
-    assert lifecycle.status(conn, "exits")["exit_code"] == 7  # kept on the record
+    assert container_state(conn, "exits")["exit_code"] == 7  # kept on the record
 
 
 def test_oom_kill_is_reported(conn, make):
@@ -131,23 +137,23 @@ def test_oom_kill_is_reported(conn, make):
 
 def test_restart_policy_brings_back_a_killed_process(conn, make, containerd):
     make("phoenix", command=["sleep", "3600"], restart_policy="always")
-    before = lifecycle.status(conn, "phoenix")["pid"]
+    before = container_state(conn, "phoenix")["pid"]
     lifecycle.kill(conn, "phoenix", "SIGKILL")
-    assert wait_for(lambda: lifecycle.status(conn, "phoenix")["status"] == "stopped", 10)
+    assert wait_for(lambda: container_state(conn, "phoenix")["status"] == "stopped", 10)
     # containerd's monitor checks every 10 s: nothing of ours is involved from here
     back = wait_for(
         lambda: (
-            (s := lifecycle.status(conn, "phoenix"))["status"] == "running"
+            (s := container_state(conn, "phoenix"))["status"] == "running"
             and s["pid"] != before
             and s
         ),
         25,
         0.5,
     )
-    assert back, f"not restarted: {lifecycle.status(conn, 'phoenix')}"
+    assert back, f"not restarted: {container_state(conn, 'phoenix')}"
     # a stop is respected by the monitor
     lifecycle.stop(conn, "phoenix", timeout=1)
-    labels = lifecycle.get_container(conn, "phoenix")["labels"]
+    labels = get_container(conn, "phoenix")["labels"]
     assert labels["containerd.io/restart.status"] == "stopped"
     lifecycle.remove(conn, "phoenix", force=True)
     assert containerd.ctr("task", "ls", "-q", namespace=conn.namespace).stdout.strip() == ""
@@ -165,11 +171,11 @@ def test_containers_and_logs_survive_a_daemon_restart(conn, make, containerd):
     pid = made["start"]["pid"]
     assert wait_for(lambda: b"before" in read_log(made["log_path"])["data"], 10)
     containerd.restart()
-    state = wait_for(lambda: lifecycle.status(conn, "survivor"), 10)
+    state = wait_for(lambda: container_state(conn, "survivor"), 10)
     assert state["status"] == "running" and state["pid"] == pid
     assert exec_command(conn, "survivor", ["echo", "still here"])["stdout"] == b"still here\n"
     lifecycle.kill(conn, "survivor", "SIGUSR1")
-    assert wait_for(lambda: lifecycle.status(conn, "survivor")["status"] == "stopped", 10)
+    assert wait_for(lambda: container_state(conn, "survivor")["status"] == "stopped", 10)
     assert read_log(made["log_path"])["data"] == b"before\nafter\n"
 
 
@@ -185,7 +191,7 @@ def test_ctr_sees_and_kills_ocirt_containers(conn, make, containerd, containerd_
     assert info["Spec"]["process"]["args"] == ["sleep", "3600"]
     containerd.ctr("task", "kill", "-s", "SIGKILL", "interop", namespace=containerd_namespace)
     state = wait_for(
-        lambda: (s := lifecycle.status(conn, "interop"))["status"] == "stopped" and s, 10
+        lambda: (s := container_state(conn, "interop"))["status"] == "stopped" and s, 10
     )
     assert state["exit_code"] == 137
 
@@ -238,7 +244,7 @@ def test_create_clears_the_snapshot_of_an_abandoned_create(conn, make):
     claim = {CREATOR: f"{procfs.identity_of(gone.pid)}|{lease}"}
     snapshots.prepare(conn, "overlayfs", "orphan", parent, claim, lease)
     make("orphan", start=False)
-    assert lifecycle.get_container(conn, "orphan")["snapshot_key"] == "orphan"
+    assert get_container(conn, "orphan")["snapshot_key"] == "orphan"
     labels = snapshots.stat_snapshot(conn, "overlayfs", "orphan")["labels"]
     assert labels[CREATOR].startswith(procfs.owner_identity() + "|"), labels
     assert lease not in [x["id"] for x in leases.list_leases(conn)]

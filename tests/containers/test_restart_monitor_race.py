@@ -23,14 +23,24 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.containers import
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers import (
     labels as L,
 )
+from ansible_collections.ocirt.containerd.plugins.module_utils.containers.create import (
+    create_container,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.options import (
     ContainerOptions,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.paths import Paths
+from ansible_collections.ocirt.containerd.plugins.module_utils.containers.record import (
+    get_container,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.containers.state import (
+    container_state,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile import (
+    container as container_reconciler,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.container import (
     DesiredContainer,
-    apply_container,
-    plan_container,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
     Connection,
@@ -91,14 +101,14 @@ def make_stubborn(conn: Connection, tmp_path, daemon: ContainerdDaemon, policy: 
         {"image": BUSYBOX, "command": IGNORES_TERM, "restart_policy": policy, "stop_timeout": 1}
     )
     paths = Paths(log_root=str(tmp_path / "logs"), volume_root=str(tmp_path / "volumes"))
-    lifecycle.create_container(conn, cid, options, paths=paths, daemon_version=daemon.version)
+    create_container(conn, cid, options, paths=paths, daemon_version=daemon.version)
     lifecycle.start(conn, cid)
     return cid
 
 
 def assert_running_and_monitored(conn: Connection, cid: str, old_pid: int) -> int:
-    state = lifecycle.status(conn, cid)
-    labels = lifecycle.get_container(conn, cid)["labels"]
+    state = container_state(conn, cid)
+    labels = get_container(conn, cid)["labels"]
     assert state["status"] == "running" and state["pid"] != old_pid, state
     assert labels.get(L.RESTART_STATUS) == "running", labels
     assert L.RESTART_EXPLICITLY_STOPPED not in labels, labels
@@ -110,7 +120,7 @@ def assert_running_and_monitored(conn: Connection, cid: str, old_pid: int) -> in
 def test_restart_ends_running_while_the_monitor_races(race_conn, monitored, tmp_path, policy):
     cid = make_stubborn(race_conn, tmp_path, monitored, policy)
     try:
-        pid = lifecycle.status(race_conn, cid)["pid"]
+        pid = container_state(race_conn, cid)["pid"]
         for _ in range(ROUNDS):
             done = lifecycle.restart(race_conn, cid, timeout=1)
             # ocirt's own SIGKILL ended the grace period: the monitor stayed out of it
@@ -130,9 +140,9 @@ def test_stop_ends_stopped_and_stays_stopped_while_the_monitor_races(
             done = lifecycle.stop(race_conn, cid, timeout=1)
             assert done["changed"] is True and done["killed"] is True, done
             assert done["exit_code"] == 137, done
-            state = lifecycle.status(race_conn, cid)
+            state = container_state(race_conn, cid)
             assert state["status"] == "stopped" and state["pid"] is None, state
-            labels = lifecycle.get_container(race_conn, cid)["labels"]
+            labels = get_container(race_conn, cid)["labels"]
             assert labels.get(L.RESTART_STATUS) == "stopped", labels
             lifecycle.start(race_conn, cid)
     finally:
@@ -143,7 +153,7 @@ def test_stop_ends_stopped_and_stays_stopped_while_the_monitor_races(
 def test_cli_restart_ends_running_while_the_monitor_races(race_conn, monitored, tmp_path):
     cid = make_stubborn(race_conn, tmp_path, monitored, "always")
     env = {"CONTAINERD_ADDRESS": monitored.address, "CONTAINERD_NAMESPACE": race_conn.namespace}
-    pid = lifecycle.status(race_conn, cid)["pid"]
+    pid = container_state(race_conn, cid)["pid"]
     for _ in range(ROUNDS):
         done = ocirt("restart", "-t", "1", cid, env=env)
         assert (done.returncode, done.stdout, done.stderr) == (0, cid + "\n", "")
@@ -199,11 +209,11 @@ def test_a_restart_that_cannot_start_again_says_so(race_conn, monitored):
     assert done.get("failed") is True and done["changed"] is True, done
     assert "was stopped but did not start again" in done["msg"], done["msg"]
     assert "restart monitor keeps trying" in done["msg"], done["msg"]
-    labels = lifecycle.get_container(race_conn, args["name"])["labels"]
+    labels = get_container(race_conn, args["name"])["labels"]
     assert labels.get(L.RESTART_STATUS) == "running", labels
     # a stop tells the monitor to give up, though there is no task to stop
     assert lifecycle.stop(race_conn, args["name"])["changed"] is True
-    labels = lifecycle.get_container(race_conn, args["name"])["labels"]
+    labels = get_container(race_conn, args["name"])["labels"]
     assert labels.get(L.RESTART_STATUS) == "stopped", labels
     assert lifecycle.stop(race_conn, args["name"])["changed"] is False
     lifecycle.remove(race_conn, args["name"], force=True)
@@ -213,11 +223,11 @@ def wait_for_new_task(conn: Connection, cid: str, old_pid: int) -> Dict[str, Any
     """The monitor (every 100 ms) replaces a killed task; bounded wait for the new one."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        state = lifecycle.status(conn, cid)
+        state = container_state(conn, cid)
         if state["status"] == "running" and state["pid"] not in (None, old_pid):
             return state
         time.sleep(0.1)
-    raise AssertionError(f"the monitor did not restart {cid}: {lifecycle.status(conn, cid)}")
+    raise AssertionError(f"the monitor did not restart {cid}: {container_state(conn, cid)}")
 
 
 @pytest.mark.containerd_series("1.6", "2.1")
@@ -246,7 +256,7 @@ def test_state_after_the_monitor_restarted_a_task(race_conn, monitored, tmp_path
 def test_an_exited_task_shows_no_pid(race_conn, monitored, tmp_path):
     paths = Paths(log_root=str(tmp_path / "logs"), volume_root=str(tmp_path / "volumes"))
     options = ContainerOptions.from_dict({"image": BUSYBOX, "command": ["sh", "-c", "exit 3"]})
-    lifecycle.create_container(race_conn, "brief", options, paths, monitored.version)
+    create_container(race_conn, "brief", options, paths, monitored.version)
     assert lifecycle.start(race_conn, "brief", wait=True)["waiter"].result(30)["exit_status"] == 3
     details = inspect.inspect_container(race_conn, "brief")
     assert (details["status"], details["exit_code"], details["pid"]) == ("stopped", 3, None)
@@ -263,13 +273,13 @@ def test_a_policy_the_monitor_lost_is_handed_back(race_conn, monitored, tmp_path
         {"image": BUSYBOX, "command": IGNORES_TERM, "restart_policy": "always"}
     )
     desired = DesiredContainer(name=name, options=options, paths=Paths(str(tmp_path / "logs")))
-    apply_container(race_conn, desired, plan_container(race_conn, desired))
+    container_reconciler.apply(race_conn, container_reconciler.plan(race_conn, desired))
     update_labels(race_conn, name, {L.RESTART_STATUS: None})  # as a start cut short leaves it
-    plan = plan_container(race_conn, desired)
+    plan = container_reconciler.plan(race_conn, desired)
     assert [a.kind for a in plan.actions] == ["monitor"], plan.summaries()
-    apply_container(race_conn, desired, plan)
-    assert plan_container(race_conn, desired).actions == []
-    pid = lifecycle.status(race_conn, name)["pid"]
+    container_reconciler.apply(race_conn, plan)
+    assert container_reconciler.plan(race_conn, desired).actions == []
+    pid = container_state(race_conn, name)["pid"]
     lifecycle.kill(race_conn, name, "SIGKILL", all=True)
     wait_for_new_task(race_conn, name, pid)  # the monitor brings it back again
     lifecycle.remove(race_conn, name, force=True)

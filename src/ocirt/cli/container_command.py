@@ -121,10 +121,9 @@ def _create(args: argparse.Namespace, conn: Connection) -> str:
     from ansible_collections.ocirt.containerd.plugins.module_utils.images.pull import (
         RegistryAccess,
     )
+    from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile import container
     from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.container import (
         DesiredContainer,
-        apply_container,
-        plan_container,
     )
 
     image = str(parse_reference(args.image))
@@ -138,10 +137,10 @@ def _create(args: argparse.Namespace, conn: Connection) -> str:
         state="present",
         access=RegistryAccess(config_path=args.hosts_dir, timeout=args.timeout),
     )
-    plan = plan_container(conn, desired)
+    plan = container.plan(conn, desired)
     if plan.before is not None:
         raise AlreadyExists(f"container {name} already exists: remove it or pick another --name")
-    apply_container(conn, desired, plan)
+    container.apply(conn, plan)
     return name
 
 
@@ -160,7 +159,9 @@ def run_run(args: argparse.Namespace, conn: Connection) -> int:
     for chunk in follow_log(conn, name):
         sys.stdout.buffer.write(chunk)
         sys.stdout.buffer.flush()
-    code = started["waiter"].result()["exit_status"]
+    waiter = started["waiter"]
+    assert waiter is not None  # started with wait=True
+    code = waiter.result()["exit_status"]
     if args.rm:
         lifecycle.remove(conn, name, force=True)
     return code
@@ -252,7 +253,8 @@ def _stats_rows(conn: Connection, names: list) -> list:
         s = samples.get(cid)
         if s is None:
             continue
-        limit = human_size(s["memory_limit"]) if s.get("memory_limit") else "unlimited"
+        limit_bytes = s.get("memory_limit")
+        limit = human_size(limit_bytes) if limit_bytes else "unlimited"
         rows.append(
             (
                 cid,

@@ -113,21 +113,48 @@ from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.containe
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.module_support import (
     argument_spec,
-    run_with_connection,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.registry_params import (
     REGISTRY_ACCESS_OPTIONS,
     registry_access,
 )
+from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.runner import (
+    plan_result,
+    run,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.inspect import (
     inspect_container,
 )
+from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile import container
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.container import (
-    ContainerApplyFailed,
     DesiredContainer,
-    apply_container,
-    plan_container,
 )
+
+
+def desired_container(p) -> DesiredContainer:
+    return DesiredContainer(
+        name=p["name"],
+        options=container_options(p) if p["state"] != "absent" else None,
+        state=p["state"],
+        recreate=p["recreate"],
+        restart=p["restart"],
+        pull=p["pull"],
+        adopt=p["adopt"],
+        access=registry_access(p),
+    )
+
+
+def report(module, conn, plan, applied):
+    """``container``: as container_info reports it; predicted in check mode, null when
+    absent. Warnings of the create (a restart policy this containerd does not know)."""
+    created = applied.details.get("create") if applied else None
+    for warning in (created or {}).get("warnings", []):
+        module.warn(warning)
+    if module.params["state"] == "absent":
+        return {"container": None}
+    if plan.changed and module.check_mode:
+        return {"container": plan.after}
+    return {"container": inspect_container(conn, module.params["name"])}
 
 
 def main() -> None:
@@ -153,40 +180,14 @@ def main() -> None:
         ],
         supports_check_mode=True,
     )
-    p = module.params
 
     def work(conn):
-        conn = conn.with_namespace(p["namespace"])
-        desired = DesiredContainer(
-            name=p["name"],
-            options=container_options(p) if p["state"] != "absent" else None,
-            state=p["state"],
-            recreate=p["recreate"],
-            restart=p["restart"],
-            pull=p["pull"],
-            adopt=p["adopt"],
-            access=registry_access(p),
-        )
-        plan = plan_container(conn, desired)
-        result = {"changed": plan.changed, "actions": plan.summaries()}
-        if plan.changed and not module.check_mode:
-            try:
-                done = apply_container(conn, desired, plan)
-            except ContainerApplyFailed as exc:
-                module.fail_json(msg=str(exc), changed=exc.changed, actions=result["actions"])
-            for warning in (done.get("create") or {}).get("warnings") or []:
-                module.warn(warning)  # e.g. a restart policy this containerd does not know
-        if p["state"] == "absent":
-            result["container"] = None
-        elif plan.changed and module.check_mode:
-            result["container"] = plan.after  # predicted status and configuration
-        else:
-            result["container"] = inspect_container(conn, p["name"])
-        if module._diff:
-            result["diff"] = plan.diff()
-        return result
+        conn = conn.with_namespace(module.params["namespace"])
+        planned = container.plan(conn, desired_container(module.params))
+        applied = None if module.check_mode else container.apply(conn, planned)
+        return plan_result(module, planned, applied, lambda p, a: report(module, conn, p, a))
 
-    run_with_connection(module, work)
+    run(module, work)
 
 
 if __name__ == "__main__":

@@ -104,8 +104,8 @@ stderr_lines:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.module_support import (
     argument_spec,
-    run_with_connection,
 )
+from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.runner import run
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.exec import exec_command
 
 
@@ -145,7 +145,7 @@ def main() -> None:
             "stderr_lines": out["stderr"].splitlines(),
         }
 
-    run_with_connection(module, work)
+    run(module, work)
 
 
 if __name__ == "__main__":

@@ -107,41 +107,56 @@ containers:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.module_support import (
     argument_spec,
-    run_with_connection,
 )
+from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.runner import run
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.inspect import (
     inspect_container,
     list_containers,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.containers.lifecycle import (
+from ansible_collections.ocirt.containerd.plugins.module_utils.containers.labels import LOG_PATH
+from ansible_collections.ocirt.containerd.plugins.module_utils.containers.logs import read_log
+from ansible_collections.ocirt.containerd.plugins.module_utils.containers.record import (
     ContainerNotFound,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.containers.logs import read_log
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.stats import stats_many
 
 
-def gather(conn, names, with_stats: bool, log_lines: int):
-    if names:
-        found = []
-        for name in sorted(set(names)):
-            try:
-                found.append(inspect_container(conn, name))
-            except ContainerNotFound:
-                continue
-    else:
-        found = list_containers(conn)
-    if with_stats:
-        running = [c["id"] for c in found if c["status"] == "running"]
-        by_id = stats_many(conn, running) if running else {}
-        for c in found:
-            c["stats"] = by_id.get(c["id"])
-    if log_lines > 0:
-        for c in found:
-            path = c.get("log_path") or (c.get("labels") or {}).get("io.ocirt/log-path")
-            if path:
-                data = read_log(path, tail=log_lines)["data"]
-                c["log_tail"] = data.decode("utf-8", "replace").splitlines()
+def containers(conn, names):
+    """The named containers inspected (those that exist), else every container's row."""
+    if not names:
+        return list_containers(conn)
+    found = []
+    for name in sorted(set(names)):
+        try:
+            found.append(inspect_container(conn, name))
+        except ContainerNotFound:
+            continue
     return found
+
+
+def add_stats(conn, rows) -> None:
+    running = [c["id"] for c in rows if c["status"] == "running"]
+    by_id = stats_many(conn, running) if running else {}
+    for c in rows:
+        c["stats"] = by_id.get(c["id"])
+
+
+def add_log_tails(rows, lines: int) -> None:
+    for c in rows:
+        path = c.get("log_path") or (c.get("labels") or {}).get(LOG_PATH)
+        if path:
+            data = read_log(path, tail=lines)["data"]
+            c["log_tail"] = data.decode("utf-8", "replace").splitlines()
+
+
+def report(conn, p):
+    conn = conn.with_namespace(p["namespace"])
+    rows = containers(conn, p["name"])
+    if p["stats"]:
+        add_stats(conn, rows)
+    if p["log_lines"] > 0:
+        add_log_tails(rows, p["log_lines"])
+    return {"changed": False, "containers": rows}
 
 
 def main() -> None:
@@ -153,16 +168,7 @@ def main() -> None:
         ),
         supports_check_mode=True,
     )
-    p = module.params
-    run_with_connection(
-        module,
-        lambda conn: {
-            "changed": False,
-            "containers": gather(
-                conn.with_namespace(p["namespace"]), p["name"], p["stats"], p["log_lines"]
-            ),
-        },
-    )
+    run(module, lambda conn: report(conn, module.params))
 
 
 if __name__ == "__main__":

@@ -89,6 +89,13 @@ containers:
       description: What was done and why.
       type: list
       elements: dict
+actions:
+  description:
+    - Everything done (or to be done in check mode) for the set, and why; an image shared by
+      several containers is pulled, and listed, once.
+  returned: success
+  type: list
+  elements: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -97,18 +104,33 @@ from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.containe
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.module_support import (
     argument_spec,
-    run_with_connection,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.registry_params import (
     REGISTRY_ACCESS_OPTIONS,
     registry_access,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.container import (
-    ContainerApplyFailed,
-    DesiredContainer,
-    apply_container,
-    plan_container_set,
+from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.runner import (
+    run_reconciler,
 )
+from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile import containers
+
+
+def desired_containers(p) -> containers.DesiredContainers:
+    access = registry_access(p)
+    return containers.DesiredContainers(
+        [containers.from_item(item, p["group"], p["pull"], access) for item in p["containers"]],
+        purge_group=p["group"] if p["purge"] else None,
+    )
+
+
+def report(module, plan, applied):
+    """``containers``: per container, what was (or would be) done; warnings of the creates
+    (a restart policy this containerd does not know)."""
+    done = applied.details["containers"] if applied else {}
+    for name, steps in done.items():
+        for warning in (steps.get("create") or {}).get("warnings", []):
+            module.warn(f"{name}: {warning}")
+    return {"containers": [containers.outcome(child) for child in plan.children]}
 
 
 def main() -> None:
@@ -122,51 +144,16 @@ def main() -> None:
         ),
         supports_check_mode=True,
     )
-    p = module.params
 
-    def work(conn):
-        conn = conn.with_namespace(p["namespace"])
-        access = registry_access(p)
-        desired = [
-            DesiredContainer.from_item(item, p["group"], p["pull"], access)
-            for item in p["containers"]
-        ]
-        planned = plan_container_set(conn, desired, p["group"] if p["purge"] else None)
-        report, before, after = [], {}, {}
-        for wanted, plan in planned:
-            if plan.changed and not module.check_mode:
-                try:
-                    done = apply_container(conn, wanted, plan)
-                except ContainerApplyFailed as exc:
-                    # the containers before this one were converged: say so
-                    failed = {"name": wanted.name, "changed": exc.changed, "failed": True}
-                    module.fail_json(
-                        msg=str(exc),
-                        changed=exc.changed or any(r["changed"] for r in report),
-                        containers=[*report, {**failed, "actions": plan.summaries()}],
-                    )
-                for warning in (done.get("create") or {}).get("warnings") or []:
-                    module.warn(f"{wanted.name}: {warning}")
-            status = (
-                (plan.after or {}).get("status", "absent") if wanted.state != "absent" else "absent"
-            )
-            report.append(
-                {
-                    "name": wanted.name,
-                    "changed": plan.changed,
-                    "status": status,
-                    "actions": plan.summaries(),
-                }
-            )
-            if plan.changed:
-                before[wanted.name] = plan.before
-                after[wanted.name] = plan.after
-        result = {"changed": any(r["changed"] for r in report), "containers": report}
-        if module._diff:
-            result["diff"] = {"before": before, "after": after}
-        return result
+    def namespace(conn):
+        return conn.with_namespace(module.params["namespace"])
 
-    run_with_connection(module, work)
+    run_reconciler(
+        module,
+        lambda conn: containers.plan(namespace(conn), desired_containers(module.params)),
+        lambda conn, plan: containers.apply(namespace(conn), plan),
+        lambda plan, applied: report(module, plan, applied),
+    )
 
 
 if __name__ == "__main__":

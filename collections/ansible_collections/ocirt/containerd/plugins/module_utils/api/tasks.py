@@ -36,6 +36,26 @@ STATUS_NAMES = {
 OCI_PROCESS_URL = "types.containerd.io/opencontainers/runtime-spec/1/Process"
 OCI_RESOURCES_URL = "types.containerd.io/opencontainers/runtime-spec/1/LinuxResources"
 
+
+def _stdio(first: int) -> List[Field]:
+    """stdin, stdout, stderr (FIFO paths or URIs) and terminal, numbered from ``first``: the
+    same four fields in the same order in Process, CreateTaskRequest and ExecProcessRequest."""
+    paths = [Field(first + i, name, STRING) for i, name in enumerate(("stdin", "stdout", "stderr"))]
+    return [*paths, Field(first + 3, "terminal", BOOL)]
+
+
+def _exit(first: int) -> List[Field]:
+    """exit_status and exited_at, numbered from ``first``: how Process, DeleteResponse and
+    WaitResponse say a process ended."""
+    return [Field(first, "exit_status", UINT32), Field(first + 1, "exited_at", TIMESTAMP)]
+
+
+def _process_id() -> List[Field]:
+    """container_id = 1 and exec_id = 2 (empty: the task's init process): the process a
+    Start, Get, Wait, Kill, CloseIO or DeleteProcess request is about."""
+    return [Field(1, "container_id", STRING), Field(2, "exec_id", STRING)]
+
+
 PROCESS = Message(
     "containerd.v1.types.Process",
     TASK_PROTO,
@@ -44,12 +64,8 @@ PROCESS = Message(
         Field(2, "id", STRING),
         Field(3, "pid", UINT32),
         Field(4, "status", ENUM),
-        Field(5, "stdin", STRING),
-        Field(6, "stdout", STRING),
-        Field(7, "stderr", STRING),
-        Field(8, "terminal", BOOL),
-        Field(9, "exit_status", UINT32),
-        Field(10, "exited_at", TIMESTAMP),
+        *_stdio(5),
+        *_exit(9),
     ],
 )
 PROCESS_INFO = Message(
@@ -67,10 +83,7 @@ CREATE_REQUEST = Message(
     [
         Field(1, "container_id", STRING),
         Field(3, "rootfs", MOUNT, repeated=True),
-        Field(4, "stdin", STRING),
-        Field(5, "stdout", STRING),
-        Field(6, "stderr", STRING),
-        Field(7, "terminal", BOOL),
+        *_stdio(4),
         Field(8, "checkpoint", DESCRIPTOR),
         Field(9, "options", ANY),
         Field(10, "runtime_path", STRING),
@@ -79,20 +92,14 @@ CREATE_REQUEST = Message(
 CREATE_RESPONSE = Message(
     _PKG + "CreateTaskResponse", PROTO, [Field(1, "container_id", STRING), Field(2, "pid", UINT32)]
 )
-PROCESS_REQUEST = Message(
-    _PKG + "StartRequest", PROTO, [Field(1, "container_id", STRING), Field(2, "exec_id", STRING)]
-)
+#: StartRequest, and as the same two fields GetRequest, WaitRequest, DeleteProcessRequest.
+PROCESS_REQUEST = Message(_PKG + "StartRequest", PROTO, _process_id())
+#: DeleteTaskRequest, and as the same one field PauseTaskRequest, ResumeTaskRequest and
+#: ListPidsRequest.
+CONTAINER_REQUEST = Message(_PKG + "DeleteTaskRequest", PROTO, [Field(1, "container_id", STRING)])
 START_RESPONSE = Message(_PKG + "StartResponse", PROTO, [Field(1, "pid", UINT32)])
-DELETE_TASK_REQUEST = Message(_PKG + "DeleteTaskRequest", PROTO, [Field(1, "container_id", STRING)])
 DELETE_RESPONSE = Message(
-    _PKG + "DeleteResponse",
-    PROTO,
-    [
-        Field(1, "id", STRING),
-        Field(2, "pid", UINT32),
-        Field(3, "exit_status", UINT32),
-        Field(4, "exited_at", TIMESTAMP),
-    ],
+    _PKG + "DeleteResponse", PROTO, [Field(1, "id", STRING), Field(2, "pid", UINT32), *_exit(3)]
 )
 GET_RESPONSE = Message(_PKG + "GetResponse", PROTO, [Field(1, "process", PROCESS)])
 LIST_REQUEST = Message(_PKG + "ListTasksRequest", PROTO, [Field(1, "filter", STRING)])
@@ -100,34 +107,21 @@ LIST_RESPONSE = Message(
     _PKG + "ListTasksResponse", PROTO, [Field(1, "tasks", PROCESS, repeated=True)]
 )
 KILL_REQUEST = Message(
-    _PKG + "KillRequest",
-    PROTO,
-    [
-        Field(1, "container_id", STRING),
-        Field(2, "exec_id", STRING),
-        Field(3, "signal", UINT32),
-        Field(4, "all", BOOL),
-    ],
+    _PKG + "KillRequest", PROTO, [*_process_id(), Field(3, "signal", UINT32), Field(4, "all", BOOL)]
 )
 EXEC_REQUEST = Message(
     _PKG + "ExecProcessRequest",
     PROTO,
     [
         Field(1, "container_id", STRING),
-        Field(2, "stdin", STRING),
-        Field(3, "stdout", STRING),
-        Field(4, "stderr", STRING),
-        Field(5, "terminal", BOOL),
+        *_stdio(2),
         Field(6, "spec", ANY),
         Field(7, "exec_id", STRING),
     ],
 )
 CLOSE_IO_REQUEST = Message(
-    _PKG + "CloseIORequest",
-    PROTO,
-    [Field(1, "container_id", STRING), Field(2, "exec_id", STRING), Field(3, "stdin", BOOL)],
+    _PKG + "CloseIORequest", PROTO, [*_process_id(), Field(3, "stdin", BOOL)]
 )
-CONTAINER_REQUEST = Message(_PKG + "PauseTaskRequest", PROTO, [Field(1, "container_id", STRING)])
 LIST_PIDS_RESPONSE = Message(
     _PKG + "ListPidsResponse", PROTO, [Field(1, "processes", PROCESS_INFO, repeated=True)]
 )
@@ -146,16 +140,12 @@ METRICS_REQUEST = Message(
 METRICS_RESPONSE = Message(
     _PKG + "MetricsResponse", PROTO, [Field(1, "metrics", METRIC, repeated=True)]
 )
-WAIT_RESPONSE = Message(
-    _PKG + "WaitResponse",
-    PROTO,
-    [Field(1, "exit_status", UINT32), Field(2, "exited_at", TIMESTAMP)],
-)
+WAIT_RESPONSE = Message(_PKG + "WaitResponse", PROTO, _exit(1))
 
 _SERVICE = "/containerd.services.tasks.v1.Tasks/"
 CREATE = Method(_SERVICE + "Create", CREATE_REQUEST, CREATE_RESPONSE)
 START = Method(_SERVICE + "Start", PROCESS_REQUEST, START_RESPONSE)
-DELETE = Method(_SERVICE + "Delete", DELETE_TASK_REQUEST, DELETE_RESPONSE)
+DELETE = Method(_SERVICE + "Delete", CONTAINER_REQUEST, DELETE_RESPONSE)
 DELETE_PROCESS = Method(_SERVICE + "DeleteProcess", PROCESS_REQUEST, DELETE_RESPONSE)
 GET = Method(_SERVICE + "Get", PROCESS_REQUEST, GET_RESPONSE)
 LIST = Method(_SERVICE + "List", LIST_REQUEST, LIST_RESPONSE)

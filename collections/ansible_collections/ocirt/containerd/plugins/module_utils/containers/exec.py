@@ -23,7 +23,7 @@ from ..api import snapshots, tasks
 from ..common.errors import InvalidInput, NotFound, OcirtError, Timeout
 from ..transport.connection import Connection, PendingCall
 from . import rootfs
-from .lifecycle import get_container
+from .record import get_container
 from .users import resolve_user
 
 MAX_OUTPUT = 16 * 1024 * 1024  # per stream; more is cut (and reported)

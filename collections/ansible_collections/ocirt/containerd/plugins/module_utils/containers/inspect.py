@@ -7,87 +7,88 @@ hundred containers.
 
 from __future__ import annotations
 
-import json
+import datetime
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from ..api import containers as containers_api
 from ..api import tasks
 from ..transport.connection import Connection
 from . import labels as L
-from .lifecycle import get_container
+from .record import decode_spec, get_container, is_managed, labels_of, stored_config
 from .spec import summarize
-from .state import describe_state, oom_kills
+from .state import ContainerState, Task, describe_state, oom_kills
 
 
-def decode_spec(container: Mapping[str, Any]) -> Dict[str, Any]:
-    """The OCI spec stored on a record ({} if it has none or it is not JSON)."""
-    raw = (container.get("spec") or {}).get("value") or b""
-    try:
-        return json.loads(bytes(raw)) if raw else {}
-    except ValueError:
-        return {}
+class ContainerRow(ContainerState):
+    """One line of ``ps``: the container and its state."""
+
+    id: str
+    image: str
+    command: List[str]
+    created_at: Optional[datetime.datetime]
+    managed: bool  # ocirt created it
+    restart_policy: str
+    labels: Dict[str, str]
 
 
-def stored_config(container: Mapping[str, Any]) -> Optional[Dict[str, Any]]:
-    """The canonical desired configuration ocirt stored at creation (None if not ocirt's)."""
-    ext = (container.get("extensions") or {}).get(L.CONFIG_EXTENSION)
-    if not ext or not ext.get("value"):
-        return None
-    try:
-        return json.loads(bytes(ext["value"]))
-    except ValueError:
-        return None
+class ContainerInspection(ContainerRow):
+    """One container in detail."""
+
+    image_digest: str
+    config_hash: str
+    config: Optional[Dict[str, Any]]  # the canonical configuration ocirt stored
+    spec: Dict[str, Any]  # a summary of the OCI spec (spec.summarize)
+    runtime: str
+    snapshotter: str
+    snapshot_key: str
+    updated_at: Optional[datetime.datetime]
+    log_path: str
 
 
-def _row(container: Mapping[str, Any], task: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
-    labels = container.get("labels") or {}
-    state = describe_state(container, task)
+def _row(container: Mapping[str, Any], task: Optional[Task]) -> ContainerRow:
+    labels = labels_of(container)
     spec = decode_spec(container)
-    return {
-        "id": container["id"],
-        "image": container.get("image", ""),
-        "command": list((spec.get("process") or {}).get("args") or []),
-        "created_at": container.get("created_at"),
-        "managed": labels.get(L.MANAGED) == "true",
-        "restart_policy": labels.get(L.RESTART_POLICY)
+    return ContainerRow(
+        id=container["id"],
+        image=container.get("image", ""),
+        command=list((spec.get("process") or {}).get("args") or []),
+        created_at=container.get("created_at"),
+        managed=is_managed(container),
+        restart_policy=labels.get(L.RESTART_POLICY)
         or ("always" if labels.get(L.RESTART_STATUS) else "no"),
-        "labels": dict(labels),
-        **state,
-    }
+        labels=dict(labels),
+        **describe_state(container, task),
+    )
 
 
-def list_containers(conn: Connection, filters: Sequence[str] = ()) -> List[Dict[str, Any]]:
-    """One row per container: id, image, command, created_at, managed, restart_policy,
-    labels, status, pid, exit_code, exited_at, started_at, oom_killed, restart_count (None:
-    restarted by containerd 1.6, which does not count). Two API calls."""
+def list_containers(conn: Connection, filters: Sequence[str] = ()) -> List[ContainerRow]:
+    """One row per container, sorted by id. Two API calls."""
     records = containers_api.list_containers(conn, filters)
     by_id = {(t.get("container_id") or t["id"]): t for t in tasks.list_tasks(conn)}
     rows = [_row(c, by_id.get(c["id"])) for c in records]
     return sorted(rows, key=lambda r: r["id"])
 
 
-def inspect_container(conn: Connection, container_id: str) -> Dict[str, Any]:
-    """Everything about one container: state (status, pid, exit code and time, OOM kill,
-    start time), image and digest, labels, whether ocirt manages it and the configuration it
-    stored, a summary of the effective spec, runtime and snapshot, and the log path."""
+def inspect_container(conn: Connection, container_id: str) -> ContainerInspection:
+    """Everything about one container: its row (with an OOM kill of a stopped task), image
+    digest, the configuration ocirt stored, a summary of the effective spec, runtime and
+    snapshot, and the log path."""
     container = get_container(conn, container_id)
     task = tasks.get_process(conn, container_id)
     row = _row(container, task)
     if row["status"] == "stopped" and task is not None:
         row["oom_killed"] = oom_kills(conn, container_id) > 0
-    labels = container.get("labels") or {}
+    labels = labels_of(container)
     spec = decode_spec(container)
-    row.update(
-        {
-            "image_digest": labels.get(L.IMAGE_DIGEST, ""),
-            "config_hash": labels.get(L.CONFIG_HASH, ""),
-            "config": stored_config(container),
-            "spec": summarize(spec) if spec else {},
-            "runtime": (container.get("runtime") or {}).get("name", ""),
-            "snapshotter": container.get("snapshotter", ""),
-            "snapshot_key": container.get("snapshot_key", ""),
-            "updated_at": container.get("updated_at"),
-            "log_path": labels.get(L.LOG_PATH, ""),
-        }
+    return ContainerInspection(
+        **row,
+        image_digest=labels.get(L.IMAGE_DIGEST, ""),
+        config_hash=labels.get(L.CONFIG_HASH, ""),
+        config=stored_config(container),
+        spec=summarize(spec) if spec else {},
+        runtime=(container.get("runtime") or {}).get("name", ""),
+        snapshotter=container.get("snapshotter", ""),
+        snapshot_key=container.get("snapshot_key", ""),
+        updated_at=container.get("updated_at"),
+        log_path=labels.get(L.LOG_PATH, ""),
     )
-    return row

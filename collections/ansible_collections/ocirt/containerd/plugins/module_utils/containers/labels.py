@@ -7,6 +7,9 @@ so no state file on the node can drift from what containerd has.
 
 from __future__ import annotations
 
+import datetime
+from typing import Optional
+
 MANAGED = "io.ocirt/managed"
 CONFIG_HASH = "io.ocirt/config-hash"
 IMAGE_DIGEST = "io.ocirt/image-digest"
@@ -40,3 +43,21 @@ RESTART_LABELS = (
     RESTART_COUNT,
     RESTART_EXPLICITLY_STOPPED,
 )
+
+#: How STARTED_AT and EXITED_AT hold a time (UTC, microseconds).
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def format_time(ts: Optional[datetime.datetime] = None) -> str:
+    """A time as a label value; now if none is given."""
+    return (ts or datetime.datetime.now(datetime.timezone.utc)).strftime(_TIME_FORMAT)
+
+
+def parse_time(text: Optional[str]) -> Optional[datetime.datetime]:
+    """A time label's value (None if unset or not a time)."""
+    if not text:
+        return None
+    try:
+        return datetime.datetime.strptime(text, _TIME_FORMAT).replace(tzinfo=datetime.timezone.utc)
+    except ValueError:
+        return None

@@ -17,7 +17,7 @@ from ..api import tasks
 from ..common.errors import InvalidInput, OcirtError
 from ..transport.connection import Connection
 from . import labels as L
-from .lifecycle import get_container
+from .record import get_container
 
 CHUNK = 64 * 1024
 

@@ -1,34 +1,41 @@
-"""Containers: started, present, stopped or absent, recreated only on a real difference.
+"""A container: started, present, stopped or absent, recreated only on a real difference.
 
 The desired configuration is canonicalised (containers/options.py) and compared with the
 canonical form stored on the container when ocirt created it, together with the digest of
 the image the name points at now. The image itself is planned by the image reconciler, so a
-container's `pull` behaves exactly like the image module's. Many containers are planned
-against one listing of containerd's state (two calls), not one round of calls each.
+container's `pull` behaves exactly like the image module's; its plan is the container
+plan's child.
+
+``observe`` asks containerd (and the image reconciler); ``decide`` is a pure function of
+the declaration and what was observed, so planner tests build ``ObservedContainer`` from
+data. ``plan`` is the two; ``apply`` carries a plan out.
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Set
 
 from ..api import containers as containers_api
 from ..api import tasks
 from ..common.errors import InvalidInput, OcirtError
 from ..containers import labels as L
 from ..containers import lifecycle, restart_monitor
-from ..containers.inspect import stored_config
+from ..containers.create import create_container
 from ..containers.options import ContainerOptions, canonical, config_hash
 from ..containers.paths import Paths
-from ..containers.state import describe_state
+from ..containers.record import is_managed, labels_of, stored_config
+from ..containers.state import status_of
 from ..images.pull import RegistryAccess
 from ..transport.connection import Connection
-from .image import DesiredImage, apply_image, plan_image
-from .plan import Action, Plan
+from . import image as image_reconciler
+from .plan import Action, Applied, Plan
 
 STATES = ("started", "present", "stopped", "absent")
-GROUP_LABEL = "io.ocirt/group"  # containers declared together, for purging the unlisted
 RUNNING = ("running", "paused")
+Record = Dict[str, Any]  # a containers.v1.Container
+Task = Dict[str, Any]  # a tasks.v1 Process
 
 
 @dataclass
@@ -44,75 +51,75 @@ class DesiredContainer:
     access: RegistryAccess = field(default_factory=RegistryAccess)
     paths: Paths = field(default_factory=Paths)
 
-    @classmethod
-    def from_item(
-        cls,
-        item: Dict[str, Any],
-        group: Optional[str] = None,
-        pull: str = "missing",
-        access: Optional[RegistryAccess] = None,
-    ) -> DesiredContainer:
-        """One entry of a declared set: name, state, recreate, restart, adopt and the
-        container options; ``group`` is put on the container as GROUP_LABEL."""
-        if not isinstance(item, dict) or not item.get("name"):
-            raise InvalidInput(f"each container needs a name, got {item!r}")
-        control = {"name", "state", "recreate", "restart", "adopt"}
-        state = item.get("state", "started")
-        options = None
-        if state != "absent":
-            raw = {k: v for k, v in item.items() if k not in control}
-            if group:
-                raw["labels"] = {**(raw.get("labels") or {}), GROUP_LABEL: group}
-            try:
-                options = ContainerOptions.from_dict(raw)
-            except InvalidInput as exc:
-                raise InvalidInput(f"container {item['name']}: {exc}") from None
-        return cls(
-            name=str(item["name"]),
-            options=options,
-            state=state,
-            recreate=bool(item.get("recreate", False)),
-            restart=bool(item.get("restart", False)),
-            adopt=bool(item.get("adopt", False)),
-            pull=pull,
-            access=access or RegistryAccess(),
-        )
-
     def validate(self) -> None:
         if self.state not in STATES:
             raise InvalidInput(f"state must be one of {', '.join(STATES)}, got {self.state!r}")
         if self.state != "absent" and self.options is None:
             raise InvalidInput(f"container {self.name}: image is required unless state=absent")
 
+    def wanted(self) -> ContainerOptions:
+        """The options of a container that is to exist."""
+        if self.options is None:
+            raise InvalidInput(f"container {self.name}: image is required unless state=absent")
+        return self.options
 
-class Observed:
-    """containerd's containers and tasks of one namespace, listed once."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.records = {c["id"]: c for c in containers_api.list_containers(conn)}
-        self.tasks = {(t.get("container_id") or t["id"]): t for t in tasks.list_tasks(conn)}
-        self.images: Dict[str, Any] = {}  # image name -> (DesiredImage, Plan)
-
-    def state(self, name: str) -> Optional[Dict[str, Any]]:
-        record = self.records.get(name)
-        if record is None:
-            return None
-        return describe_state(record, self.tasks.get(name))
-
-
-def _image_plan(conn: Connection, desired: DesiredContainer, observed: Observed):
-    """The image reconciler's plan for the container's image, once per image and policy."""
-    options = desired.options
-    key = (options.image, desired.pull, options.snapshotter)
-    if key not in observed.images:
-        image = DesiredImage(
-            name=options.image,
-            pull=desired.pull,
-            snapshotter=options.snapshotter,
-            access=desired.access,
+    def image(self) -> image_reconciler.DesiredImage:
+        """The image, as the image reconciler is to have it."""
+        options = self.wanted()
+        return image_reconciler.DesiredImage(
+            name=options.image, pull=self.pull, snapshotter=options.snapshotter, access=self.access
         )
-        observed.images[key] = (image, plan_image(conn, image))
-    return observed.images[key]
+
+
+# -- observe ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ObservedContainer:
+    """What containerd has of one container (record and task: None if there is none) and
+    the image reconciler's plan for its image (None when the container is to be absent)."""
+
+    record: Optional[Record] = None
+    task: Optional[Task] = None
+    image: Optional[Plan] = None
+
+
+@dataclass
+class Listing:
+    """containerd's containers and tasks of one namespace, listed once (two calls)."""
+
+    records: Dict[str, Record]
+    tasks: Dict[str, Task]
+
+    def of(self, name: str, image: Optional[Plan] = None) -> ObservedContainer:
+        return ObservedContainer(self.records.get(name), self.tasks.get(name), image)
+
+
+def list_namespace(conn: Connection) -> Listing:
+    records = {c["id"]: c for c in containers_api.list_containers(conn)}
+    by_container = {(t.get("container_id") or t["id"]): t for t in tasks.list_tasks(conn)}
+    return Listing(records, by_container)
+
+
+def plan_image(conn: Connection, desired: DesiredContainer) -> Plan:
+    """The image reconciler's plan for the container's image."""
+    return image_reconciler.plan_image(conn, desired.image())
+
+
+def observe(conn: Connection, desired: DesiredContainer) -> ObservedContainer:
+    desired.validate()
+    image = plan_image(conn, desired) if desired.state != "absent" else None
+    return list_namespace(conn).of(desired.name, image)
+
+
+# -- decide -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ContainerPlan(Plan):
+    """A container's plan, with the declaration it carries out (``apply`` needs no more)."""
+
+    desired: Optional[DesiredContainer] = None
 
 
 def _differences(stored: Optional[Dict[str, Any]], wanted: Dict[str, Any]) -> List[str]:
@@ -132,149 +139,186 @@ def _final_status(desired: DesiredContainer, status: str, fresh: bool) -> str:
     return status
 
 
-def plan_container(
-    conn: Connection, desired: DesiredContainer, observed: Optional[Observed] = None
-) -> Plan:
-    desired.validate()
-    observed = observed or Observed(conn)
-    record = observed.records.get(desired.name)
-    state = observed.state(desired.name)
-    status = state["status"] if state else "absent"
-    managed = bool(record) and (record.get("labels") or {}).get(L.MANAGED) == "true"
-    stored = stored_config(record) if record else None
-    before = {"status": status, "config": stored} if record else None
+def _refuse_foreign(desired: DesiredContainer, record: Optional[Record], status: str) -> None:
+    if record is None or is_managed(record) or desired.adopt:
+        return
+    raise InvalidInput(
+        f"container {desired.name} exists but ocirt did not create it (image "
+        f"{record.get('image') or 'none'}, {status}); it is left alone: set adopt=true to "
+        "let ocirt recreate or remove it"
+    )
 
-    if record and not managed and not desired.adopt:
-        raise InvalidInput(
-            f"container {desired.name} exists but ocirt did not create it (image "
-            f"{record.get('image') or 'none'}, {status}); it is left alone: set adopt=true to "
-            "let ocirt recreate or remove it"
-        )
-    if desired.state == "absent":
-        if record is None:
-            return Plan([])
-        return Plan([Action("remove", desired.name, f"container exists ({status})")], before=before)
 
-    image, image_plan = _image_plan(conn, desired, observed)
-    actions: List[Action] = [
-        Action(a.kind, a.target, a.reason, {"image": image, "image_plan": image_plan})
-        for a in image_plan.actions
-    ]
-    wanted = canonical(desired.options, image_plan.after["digest"])
-
-    reason = None
+def _recreate_reason(
+    desired: DesiredContainer, record: Optional[Record], wanted: Dict[str, Any], digest: str
+) -> Optional[str]:
+    """Why the container must be (re)created, or None."""
     if record is None:
-        reason = "container does not exist"
-    elif not managed:
-        reason = "adopting a container ocirt did not create"
-    elif desired.recreate:
-        reason = "recreate=true"
-    elif (record.get("labels") or {}).get(L.CONFIG_HASH) != config_hash(
-        desired.options, image_plan.after["digest"]
-    ):
-        reason = "configuration differs: " + ", ".join(_differences(stored, wanted))
-    final = _final_status(desired, status, fresh=reason is not None)
+        return "container does not exist"
+    if not is_managed(record):
+        return "adopting a container ocirt did not create"
+    if desired.recreate:
+        return "recreate=true"
+    if labels_of(record).get(L.CONFIG_HASH) != config_hash(desired.wanted(), digest):
+        return "configuration differs: " + ", ".join(_differences(stored_config(record), wanted))
+    return None
 
-    if reason:
-        if record is not None:
-            actions.append(Action("remove", desired.name, reason))
-        actions.append(Action("create", desired.name, reason))
-        if final == "running":
-            actions.append(Action("start", desired.name, f"state={desired.state}"))
-    elif final == "running" and status not in RUNNING:
-        actions.append(Action("start", desired.name, f"container is {status}"))
-    elif final == "stopped" and status in RUNNING:
-        actions.append(Action("stop", desired.name, f"container is {status}"))
-    elif desired.restart and status in RUNNING:
-        actions.append(Action("restart", desired.name, "restart=true"))
-    elif final == "running" and restart_monitor.neglected(record):
+
+def _recreate(desired: DesiredContainer, exists: bool, reason: str, final: str) -> List[Action]:
+    actions = [Action("remove", desired.name, reason)] if exists else []
+    actions.append(Action("create", desired.name, reason))
+    if final == "running":
+        actions.append(Action("start", desired.name, f"state={desired.state}"))
+    return actions
+
+
+def _converge(desired: DesiredContainer, record: Record, status: str, final: str) -> List[Action]:
+    """The one action that brings an unchanged container to its final status, if any."""
+    name = desired.name
+    if final == "running" and status not in RUNNING:
+        return [Action("start", name, f"container is {status}")]
+    if final == "stopped" and status in RUNNING:
+        return [Action("stop", name, f"container is {status}")]
+    if desired.restart and status in RUNNING:
+        return [Action("restart", name, "restart=true")]
+    if final == "running" and restart_monitor.neglected(record):
         reason = "its restart policy is not handed to containerd's restart monitor"
-        actions.append(Action("monitor", desired.name, reason))
-    return Plan(actions, before=before, after={"status": final, "config": wanted})
+        return [Action("monitor", name, reason)]
+    return []
+
+
+def _decide_absent(
+    desired: DesiredContainer, observed: ObservedContainer, status: str
+) -> ContainerPlan:
+    subject = f"container {desired.name}"
+    if observed.record is None:
+        return ContainerPlan(
+            [], noop_reason=f"{subject} does not exist", subject=subject, desired=desired
+        )
+    before = {"status": status, "config": stored_config(observed.record)}
+    action = Action("remove", desired.name, f"container exists ({status})")
+    return ContainerPlan([action], before=before, subject=subject, desired=desired)
+
+
+def decide(desired: DesiredContainer, observed: ObservedContainer) -> ContainerPlan:
+    """The plan for one container, from what was observed alone."""
+    desired.validate()
+    record = observed.record
+    status = status_of(record, observed.task) if record is not None else "absent"
+    _refuse_foreign(desired, record, status)
+    if desired.state == "absent":
+        return _decide_absent(desired, observed, status)
+    if observed.image is None or not observed.image.after:
+        raise InvalidInput(
+            f"container {desired.name}: no plan for its image {desired.wanted().image}"
+        )
+    digest = observed.image.after["digest"]
+    wanted = canonical(desired.wanted(), digest)
+    reason = _recreate_reason(desired, record, wanted, digest)
+    final = _final_status(desired, status, fresh=reason is not None)
+    if reason is not None:
+        actions = _recreate(desired, record is not None, reason, final)
+    else:
+        actions = _converge(desired, record or {}, status, final)
+    subject = f"container {desired.name}"
+    plan = ContainerPlan(
+        actions,
+        before={"status": status, "config": stored_config(record)} if record else None,
+        after={"status": final, "config": wanted},
+        children=[observed.image],
+        subject=subject,
+        desired=desired,
+    )
+    if not plan.changed:
+        plan.noop_reason = f"{subject} is {status}, with the declared configuration and image"
+    return plan
+
+
+def plan(conn: Connection, desired: DesiredContainer) -> ContainerPlan:
+    return decide(desired, observe(conn, desired))
+
+
+# -- apply ------------------------------------------------------------------------------------
 
 
 class ContainerApplyFailed(OcirtError):
     """An apply that failed part-way: results must say ``changed`` when the machine was
     changed before the failure (a pulled image, a removed container, a stopped task), not
-    the ``changed: false`` of a failure that did nothing."""
+    the ``changed: false`` of a failure that did nothing. ``result`` holds what a front end
+    reports besides (the actions planned)."""
 
-    def __init__(self, message: str, changed: bool) -> None:
+    def __init__(
+        self, message: str, changed: bool, result: Optional[Dict[str, Any]] = None
+    ) -> None:
         super().__init__(message)
         self.changed = changed
+        self.result = result or {}
 
 
-def apply_container(conn: Connection, desired: DesiredContainer, plan: Plan) -> Dict[str, Any]:
-    """Carry out the plan; returns what the lifecycle calls reported, by action.
+def _carry_out(conn: Connection, desired: DesiredContainer, action: Action) -> Any:
+    """One action of a container plan; what the lifecycle call reported."""
+    name = desired.name
+    if action.kind == "remove":
+        return lifecycle.remove(conn, name, force=True)
+    if action.kind == "create":
+        return create_container(conn, name, desired.wanted(), desired.paths)
+    if action.kind == "start":
+        return {"pid": lifecycle.start(conn, name)["pid"]}
+    if action.kind == "stop":
+        return lifecycle.stop(conn, name, timeout=desired.stop_timeout)
+    if action.kind == "restart":
+        return {"pid": lifecycle.restart(conn, name, timeout=desired.stop_timeout)["pid"]}
+    if action.kind == "monitor":
+        lifecycle.hand_to_monitor(conn, name)
+        return {"status": "running"}
+    raise InvalidInput(f"container {name}: no such action {action.kind!r}")
 
-    Raises ContainerApplyFailed naming the action that failed and what was done before it.
-    """
+
+@contextmanager
+def _failing_as(plan: Plan, kind: str, done: Dict[str, Any], undone: bool) -> Iterator[None]:
+    """A failed step as ContainerApplyFailed: changed if anything was done before it, or if
+    the step itself may have changed something when it failed (``undone``: pulls, creates
+    and starts clean up after themselves; a stop, restart or remove may have signalled or
+    deleted something already)."""
+    try:
+        yield
+    except OcirtError as exc:
+        before = f" after {', '.join(done)}" if done else ""
+        raise ContainerApplyFailed(
+            f"{plan.subject}: {kind} failed{before}: {exc}",
+            changed=bool(done) or not undone,
+            result={"actions": plan.summaries()},
+        ) from exc
+
+
+def _desired_of(plan: Plan) -> DesiredContainer:
+    desired = plan.desired if isinstance(plan, ContainerPlan) else None
+    if desired is None:
+        raise InvalidInput(f"{plan.subject or 'the plan'} is not a container plan")
+    return desired
+
+
+def carry_out(conn: Connection, plan: Plan, images_applied: Set[int]) -> Applied:
+    """``apply``, skipping the image plans (by id) already carried out for other containers
+    of a set that share them."""
+    desired = _desired_of(plan)
     done: Dict[str, Any] = {}
+    for image in plan.children:
+        if image.changed and id(image) not in images_applied:
+            with _failing_as(plan, image.all_actions()[0].kind, done, undone=True):
+                image_desired = desired.image()
+                image_desired.validate()
+                done["image"] = image_reconciler.apply_image(conn, image_desired, image)
+            images_applied.add(id(image))
     for action in plan.actions:
-        try:
-            _apply_action(conn, desired, action, done)
-        except OcirtError as exc:
-            before = f" after {', '.join(done)}" if done else ""
-            raise ContainerApplyFailed(
-                f"container {desired.name}: {action.kind} failed{before}: {exc}",
-                changed=bool(done) or not _undone_on_failure(action),
-            ) from exc
-    return done
+        undone = action.kind in ("create", "start", "monitor")
+        with _failing_as(plan, action.kind, done, undone):
+            done[action.kind] = _carry_out(conn, desired, action)
+    return Applied(plan, details=done)
 
 
-def _undone_on_failure(action: Action) -> bool:
-    """Pulls, creates and starts clean up after themselves when they fail; a stop, restart
-    or remove that failed may have signalled or deleted something already."""
-    return "image_plan" in action.details or action.kind in ("create", "start", "monitor")
-
-
-def _apply_action(
-    conn: Connection, desired: DesiredContainer, action: Action, done: Dict[str, Any]
-) -> None:
-    if "image_plan" in action.details:
-        image_plan = action.details["image_plan"]
-        if not image_plan.applied:  # shared by the containers of one image
-            done["image"] = apply_image(conn, action.details["image"], image_plan)
-            image_plan.applied = True
-    elif action.kind == "remove":
-        done["remove"] = lifecycle.remove(conn, desired.name, force=True)
-    elif action.kind == "create":
-        done["create"] = lifecycle.create_container(
-            conn, desired.name, desired.options, desired.paths
-        )
-    elif action.kind == "start":
-        done["start"] = {"pid": lifecycle.start(conn, desired.name)["pid"]}
-    elif action.kind == "stop":
-        done["stop"] = lifecycle.stop(conn, desired.name, timeout=desired.stop_timeout)
-    elif action.kind == "restart":
-        restarted = lifecycle.restart(conn, desired.name, timeout=desired.stop_timeout)
-        done["restart"] = {"pid": restarted["pid"]}
-    elif action.kind == "monitor":
-        lifecycle.hand_to_monitor(conn, desired.name)
-        done["monitor"] = {"status": "running"}
-
-
-def plan_container_set(
-    conn: Connection, desired: Sequence[DesiredContainer], purge_group: Optional[str] = None
-) -> List[Tuple[DesiredContainer, Plan]]:
-    """Plans for many containers against one listing of the namespace.
-
-    With ``purge_group``, containers ocirt created with that group label (``GROUP_LABEL``)
-    that are not in ``desired`` are planned away too.
-    """
-    names = [d.name for d in desired]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise InvalidInput(f"containers listed twice: {', '.join(duplicates)}")
-    observed = Observed(conn)
-    out = [(d, plan_container(conn, d, observed)) for d in desired]
-    if purge_group:
-        for cid, record in sorted(observed.records.items()):
-            labels = record.get("labels") or {}
-            if cid in names or labels.get(L.MANAGED) != "true":
-                continue
-            if labels.get(GROUP_LABEL) == purge_group:
-                gone = DesiredContainer(name=cid, state="absent")
-                plan = plan_container(conn, gone, observed)
-                plan.actions[0].reason = f"not listed in group {purge_group}"
-                out.append((gone, plan))
-    return out
+def apply(conn: Connection, plan: Plan) -> Applied:
+    """Carry out the plan; ``details`` has what each step reported, by action (``image``
+    for the image plan). Raises ContainerApplyFailed naming the action that failed and what
+    was done before it."""
+    return carry_out(conn, plan, set())

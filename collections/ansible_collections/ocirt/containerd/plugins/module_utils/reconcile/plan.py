@@ -51,7 +51,6 @@ class Plan:
     noop_reason: str = ""  # why nothing is to be done; empty while there are actions
     children: List[Plan] = field(default_factory=list)
     subject: str = ""  # what the plan is about, for messages: "namespace builds"
-    applied: bool = False  # set once carried out, for plans shared by several callers
 
     @property
     def changed(self) -> bool:

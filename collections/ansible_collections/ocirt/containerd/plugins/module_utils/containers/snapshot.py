@@ -1,4 +1,4 @@
-"""Who is creating a container's rootfs snapshot, so that one abandoned half-way is cleared.
+"""A container's rootfs snapshot, and who is creating it, so that one abandoned half-way is cleared.
 
 create_container prepares the snapshot (key: the container id) under a temporary lease and
 creates the record after it. A create cut short in between (containerd or the ocirt process
@@ -10,10 +10,11 @@ process is gone, and still refuses while it runs (two runs creating the same con
 
 from __future__ import annotations
 
-from typing import Dict, Optional
+from typing import Any, Dict, List, Optional
 
 from ..api import leases, snapshots
 from ..common import procfs
+from ..common.errors import AlreadyExists
 from ..transport.connection import Connection
 from . import labels as L
 
@@ -39,3 +40,21 @@ def clear_abandoned(conn: Connection, snapshotter: str, key: str) -> Optional[st
     snapshots.remove(conn, snapshotter, key)
     leases.delete_lease(conn, lease)
     return None
+
+
+def prepare(
+    conn: Connection, snapshotter: str, container_id: str, parent: str, lease: str
+) -> List[Dict[str, Any]]:
+    """The container's active snapshot on ``parent`` (its mounts), claimed by this process,
+    clearing one an interrupted create left behind."""
+    labels = claim(lease)
+    try:
+        return snapshots.prepare(conn, snapshotter, container_id, parent, labels, lease)
+    except AlreadyExists:
+        why = clear_abandoned(conn, snapshotter, container_id)
+        if why:
+            raise AlreadyExists(
+                f"a {snapshotter} snapshot {container_id!r} already exists in "
+                f"{conn.namespace or 'default'!r} ({why}): remove it or pick another name"
+            ) from None
+    return snapshots.prepare(conn, snapshotter, container_id, parent, labels, lease)

@@ -1,0 +1,235 @@
+"""Creating a container: its record and rootfs snapshot (no task yet), in named steps.
+
+As containerd's client builds a container from small options (WithNewSnapshot, WithNewSpec,
+WithContainerLabels, WithRuntime), ``create_container`` is composed of steps that each
+fill in one part of the record: ``with_snapshot``, ``with_spec``, ``with_labels``,
+``with_runtime`` and ``with_config`` (the canonical configuration ocirt compares later).
+The snapshot is prepared under a temporary lease and removed again if the record cannot be
+created, so a failed create leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Mapping, Optional, TypedDict
+
+from ..api import content, images, snapshots, version
+from ..api import runc_options as runc
+from ..api.identifiers import validate_identifier
+from ..api.leases import temporary_lease
+from ..common.errors import AlreadyExists, FailedPrecondition, InvalidInput
+from ..images.local_state import local_state
+from ..images.platforms import host_platform
+from ..images.unpack import chain_ids
+from ..transport.connection import Connection
+from ..wire.wellknown import pack_any
+from . import labels as L
+from . import rootfs
+from . import snapshot as rootfs_snapshot
+from .options import ContainerOptions, canonical_json, config_hash, signal_name
+from .paths import Paths
+from .record import ContainerNotFound, create_record, get_container
+from .spec import SPEC_TYPE_URL, build_spec
+
+Record = Dict[str, Any]  # a containers.v1.Container, as api/containers encodes it
+FileReader = Callable[[str], Optional[bytes]]
+
+
+class ImageNotReady(FailedPrecondition):
+    """The image is missing, incomplete or not unpacked for the container's snapshotter."""
+
+
+@dataclass(frozen=True)
+class ContainerImage:
+    """What a container takes from its image."""
+
+    name: str
+    digest: str  # of the image's target (index or manifest)
+    config: Dict[str, Any]  # the image config's "config": Env, Cmd, User, StopSignal, ...
+    top_chain_id: str  # the unpacked snapshot the container's rootfs is prepared on
+    layers: List[str]  # layer blob digests, for reading files when no snapshot dir is at hand
+
+
+class CreatedContainer(TypedDict):
+    id: str
+    image: str
+    image_digest: str
+    config_hash: str
+    log_path: str
+    warnings: List[str]  # e.g. a restart policy this containerd does not know
+
+
+# switch to images/graph
+def image_for(conn: Connection, options: ContainerOptions) -> ContainerImage:
+    """The container's image, present and unpacked for its snapshotter, else ImageNotReady."""
+    record = images.get_image(conn, options.image)
+    if record is None:
+        raise ImageNotReady(
+            f"image {options.image} is not in namespace {conn.namespace!r}: pull or import it first"
+        )
+    state = local_state(conn, record["target"], host_platform(), options.snapshotter)
+    if not state["complete"]:
+        what = "not unpacked" if not state["missing"] else "incomplete"
+        raise ImageNotReady(
+            f"image {options.image} is {what} for this platform and the "
+            f"{options.snapshotter} snapshotter in namespace {conn.namespace!r}: pull it again"
+        )
+    manifest = json.loads(content.read_blob(conn, state["manifest"]))
+    config = json.loads(content.read_blob(conn, manifest["config"]["digest"]))
+    return ContainerImage(
+        name=options.image,
+        digest=record["target"]["digest"],
+        config=config.get("config") or {},
+        top_chain_id=chain_ids(config.get("rootfs", {}).get("diff_ids") or [])[-1],
+        layers=[layer["digest"] for layer in manifest.get("layers") or []],
+    )
+
+
+def _policy_warnings(options: ContainerOptions, daemon_version: str) -> List[str]:
+    if options.restart_policy_name not in ("on-failure", "unless-stopped"):
+        return []
+    if version.parse_series(daemon_version) >= (1, 7):
+        return []
+    return [
+        f"restart_policy {options.restart_policy}: containerd {daemon_version} knows no "
+        "restart policies, its restart monitor treats every policy as 'always'"
+    ]
+
+
+def _refuse_existing(conn: Connection, container_id: str) -> None:
+    try:
+        get_container(conn, container_id)
+    except ContainerNotFound:
+        return
+    raise AlreadyExists(
+        f"container {container_id!r} already exists in {conn.namespace or 'default'!r}"
+    )
+
+
+def _prepare_host_paths(options: ContainerOptions, namespace: str, paths: Paths) -> None:
+    for m in options.mounts:
+        if m["type"] == "bind" and not os.path.exists(m["source"]):
+            raise InvalidInput(f"mounts: bind source {m['source']} does not exist on this machine")
+        if m["type"] == "volume":
+            os.makedirs(paths.volume_path(namespace, m["source"]), mode=0o755, exist_ok=True)
+
+
+def _file_reader(conn: Connection, mounts: List[Dict[str, Any]], layers: List[str]) -> FileReader:
+    """Reads a file of the image (/etc/passwd for users): from the snapshot's directories
+    when the mounts name them, else from the layer blobs (read once)."""
+    dirs = rootfs.layer_dirs(mounts)
+    if dirs is not None:
+        return lambda path: rootfs.read_from_dirs(dirs, path)
+    cache: List[bytes] = []
+
+    def from_blobs(path: str) -> Optional[bytes]:
+        if not cache:
+            cache.extend(content.read_blob(conn, d) for d in layers)
+        return rootfs.read_from_layer_blobs(cache, path)
+
+    return from_blobs
+
+
+# -- the steps: each gives one part of the record --------------------------------------------
+
+
+def with_snapshot(options: ContainerOptions, container_id: str) -> Record:
+    return {"snapshotter": options.snapshotter, "snapshot_key": container_id}
+
+
+def with_spec(spec: Mapping[str, Any]) -> Record:
+    value = json.dumps(spec, separators=(",", ":")).encode()
+    return {"spec": {"type_url": SPEC_TYPE_URL, "value": value}}
+
+
+def with_labels(options: ContainerOptions, image: ContainerImage, log_path: str) -> Record:
+    """The user's labels, ocirt's own (labels.py) and the restart monitor's for a policy."""
+    stop_signal = options.stop_signal or image.config.get("StopSignal") or "SIGTERM"
+    labels = dict(options.labels)
+    labels.update(
+        {
+            L.MANAGED: "true",
+            L.CONFIG_HASH: config_hash(options, image.digest),
+            L.IMAGE_DIGEST: image.digest,
+            L.LOG_PATH: log_path,
+            L.STOP_SIGNAL: signal_name(stop_signal),
+            L.STOP_TIMEOUT: str(options.stop_timeout),
+        }
+    )
+    if options.restart_policy_name != "no":
+        labels[L.RESTART_POLICY] = options.restart_policy
+        labels[L.RESTART_LOG_URI] = "file://" + log_path
+    return {"labels": labels}
+
+
+def with_runtime(options: ContainerOptions) -> Record:
+    runc_options = pack_any(runc.OPTIONS, {"systemd_cgroup": options.systemd_cgroup})
+    return {"runtime": {"name": options.runtime, "options": runc_options}}
+
+
+def with_config(options: ContainerOptions, image: ContainerImage) -> Record:
+    """The canonical configuration, as a record extension: what later runs compare with."""
+    value = canonical_json(options, image.digest).encode()
+    return {"extensions": {L.CONFIG_EXTENSION: {"type_url": L.CONFIG_TYPE_URL, "value": value}}}
+
+
+def _record(
+    container_id: str,
+    options: ContainerOptions,
+    image: ContainerImage,
+    spec: Mapping[str, Any],
+    log_path: str,
+) -> Record:
+    """The container's record, part by part."""
+    record: Record = {"id": container_id, "image": options.image}
+    for part in (
+        with_snapshot(options, container_id),
+        with_spec(spec),
+        with_labels(options, image, log_path),
+        with_runtime(options),
+        with_config(options, image),
+    ):
+        record.update(part)
+    return record
+
+
+def create_container(
+    conn: Connection,
+    container_id: str,
+    options: ContainerOptions,
+    paths: Optional[Paths] = None,
+    daemon_version: Optional[str] = None,
+) -> CreatedContainer:
+    """Create the container record and its rootfs snapshot (no task yet)."""
+    validate_identifier(container_id, "container name")
+    paths = paths or Paths()
+    namespace = conn.namespace or "default"
+    if daemon_version is None:
+        daemon_version = version.get_version(conn)["version"]
+    warnings = _policy_warnings(options, daemon_version)
+    image = image_for(conn, options)
+    _refuse_existing(conn, container_id)
+    _prepare_host_paths(options, namespace, paths)
+    log_path = paths.log_path(namespace, container_id)
+    with temporary_lease(conn) as lease:
+        parent = image.top_chain_id
+        mounts = rootfs_snapshot.prepare(conn, options.snapshotter, container_id, parent, lease)
+        try:
+            reader = _file_reader(conn, mounts, image.layers)
+            spec = build_spec(
+                namespace, container_id, options, image.config, reader, daemon_version, paths
+            )
+            create_record(conn, _record(container_id, options, image, spec, log_path), lease)
+        except BaseException:
+            snapshots.remove(conn, options.snapshotter, container_id)
+            raise
+    return {
+        "id": container_id,
+        "image": options.image,
+        "image_digest": image.digest,
+        "config_hash": config_hash(options, image.digest),
+        "log_path": log_path,
+        "warnings": warnings,
+    }
