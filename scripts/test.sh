@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: set up, lint, Ansible sanity, the collection's conventions (ansible-lint,
+# The whole test suite: set up, lint (ruff with its complexity rules), type check (mypy), Ansible sanity, the collection's conventions (ansible-lint,
 # docs lint, changelog lint), pytest against private containerd daemons of every supported
 # series (fetched and cached on first use) and local registries (with the galaxy build and
 # install, and every module's EXAMPLES executed), then the Molecule default scenario on a VM.
@@ -13,6 +13,8 @@ for series in ${OCIRT_CONTAINERD_VERSIONS//,/ }; do
 done
 echo "== ruff"
 .venv/bin/ruff check .
+echo "== mypy"
+.venv/bin/mypy
 echo "== ansible-test sanity"
 bash scripts/sanity.sh
 # The collection conventions (offline: no Galaxy, the collection found through ansible.cfg).
