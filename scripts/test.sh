@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The whole test suite: set up, lint (ruff with its complexity rules), type check (mypy), Ansible sanity, the collection's conventions (ansible-lint,
-# docs lint, changelog lint), pytest against private containerd daemons of every supported
-# series (fetched and cached on first use) and local registries (with the galaxy build and
-# install, and every module's EXAMPLES executed), then the Molecule default scenario on a VM.
+# The whole test suite: set up, lint (ruff, with its complexity rules), type check (mypy),
+# Ansible sanity, the collection's conventions (ansible-lint, docs lint, changelog lint),
+# pytest against private containerd daemons of every supported series (fetched and cached on
+# first use) and local registries (with the galaxy build and install, and every module's
+# EXAMPLES executed), then the Molecule default scenario on a VM.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
