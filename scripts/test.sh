@@ -8,7 +8,10 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 bash scripts/setup.sh
-export OCIRT_CONTAINERD_VERSIONS=${OCIRT_CONTAINERD_VERSIONS:-1.6,1.7,2.1}
+# The series default is the test harness's own (every supported one, tests/harness/plugin.py).
+default_series=$(cd tests &&
+  ../.venv/bin/python -c 'from harness.plugin import DEFAULT_VERSIONS; print(DEFAULT_VERSIONS)')
+export OCIRT_CONTAINERD_VERSIONS=${OCIRT_CONTAINERD_VERSIONS:-$default_series}
 for series in ${OCIRT_CONTAINERD_VERSIONS//,/ }; do
   [ "$series" = 1.6 ] || bash scripts/fetch-containerd.sh "$series"
 done
