@@ -82,6 +82,16 @@ class Method:
         return f"Method({self.path})"
 
 
+class Service:
+    """One gRPC service; its methods are called by the path /<package>.<Service>/<Method>."""
+
+    def __init__(self, full_name: str) -> None:
+        self.full_name = full_name
+
+    def method(self, name: str, request: Message, response: Message, kind: str = UNARY) -> Method:
+        return Method(f"/{self.full_name}/{name}", request, response, kind)
+
+
 def rpc_name(method: Method) -> str:
     """The method's name without its service, as error messages name the call."""
     return method.path.rsplit("/", 1)[-1]

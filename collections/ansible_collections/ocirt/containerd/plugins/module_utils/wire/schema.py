@@ -278,3 +278,15 @@ class Message:
             result[f.name].extend(_iter_packed(t, _length_delimited(wire_type, raw, where)))
         else:
             result[f.name].append(_decode_one(t, wire_type, raw, where))
+
+
+class Proto:
+    """One .proto file: the messages it declares share its path and its package."""
+
+    def __init__(self, path: str, package: str) -> None:
+        self.path = path
+        self.package = package
+
+    def message(self, name: str, *fields: Field) -> Message:
+        """The message ``name`` (``Outer.Inner`` for a nested one) with these fields."""
+        return Message(f"{self.package}.{name}", self.path, fields)
