@@ -52,7 +52,11 @@ _COMMON = (_AUTHOR, Connection.DOCUMENTATION, Attributes.DOCUMENTATION, Attribut
 
 
 class ModuleDocFragment:
-    STATE = _compose(*_COMMON, Connection.GRPC, Attributes.STATE_MODULE)
-    INFO = _compose(*_COMMON, Connection.GRPC, Attributes.INFO_MODULE)
-    NODE_STATE = _compose(*_COMMON, Attributes.STATE_MODULE)
-    GRPC = _compose(*_COMMON, Connection.GRPC)
+    """One attribute per kind, set below: ansible-test's yamllint reads every assignment in
+    this body as a YAML literal, and these are composed."""
+
+
+ModuleDocFragment.STATE = _compose(*_COMMON, Connection.GRPC, Attributes.STATE_MODULE)
+ModuleDocFragment.INFO = _compose(*_COMMON, Connection.GRPC, Attributes.INFO_MODULE)
+ModuleDocFragment.NODE_STATE = _compose(*_COMMON, Attributes.STATE_MODULE)
+ModuleDocFragment.GRPC = _compose(*_COMMON, Connection.GRPC)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, TypedDict
 
 from ..common.errors import OcirtError
 from ..transport.connection import Connection, Method, Service
@@ -28,13 +28,28 @@ def _version_method(api: str) -> Method:
 VERSION = {api: _version_method(api) for api in API_VERSIONS}
 
 
-def runtime_version(conn: Connection, api: str = "v1") -> Optional[Dict[str, Any]]:
+class CriVersion(TypedDict):
+    """RuntimeService.Version's answer, as decoded from VersionResponse."""
+
+    version: str
+    runtime_name: str
+    runtime_version: str
+    runtime_api_version: str
+
+
+def runtime_version(conn: Connection, api: str = "v1") -> Optional[CriVersion]:
     """The CRI Version answer for one API version, or None if that API is not served."""
     try:
         # the CRI plugin works in namespace k8s.io whatever the header says
-        return conn.call(VERSION[api], {"version": "v1"}, namespace=None, timeout=10)
+        reply = conn.call(VERSION[api], {"version": "v1"}, namespace=None, timeout=10)
     except OcirtError:
         return None
+    return CriVersion(
+        version=reply["version"],
+        runtime_name=reply["runtime_name"],
+        runtime_version=reply["runtime_version"],
+        runtime_api_version=reply["runtime_api_version"],
+    )
 
 
 # --- RuntimeService.Status: what the running CRI plugin really loaded --------------------
