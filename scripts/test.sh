@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
-# The whole test suite: set up, lint, Ansible sanity, the collection's conventions (ansible-lint,
-# docs lint, changelog lint), pytest against private containerd daemons of every supported
-# series (fetched and cached on first use) and local registries (with the galaxy build and
-# install, and every module's EXAMPLES executed), then the Molecule default scenario on a VM.
+# The whole test suite: set up, lint (ruff, with its complexity rules), type check (mypy),
+# Ansible sanity, the collection's conventions (ansible-lint, docs lint, changelog lint),
+# pytest against private containerd daemons of every supported series (fetched and cached on
+# first use) and local registries (with the galaxy build and install, and every module's
+# EXAMPLES executed), then the Molecule default scenario on a VM.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 bash scripts/setup.sh
-export OCIRT_CONTAINERD_VERSIONS=${OCIRT_CONTAINERD_VERSIONS:-1.6,1.7,2.1}
+# The series default is the test harness's own (every supported one, tests/harness/plugin.py).
+default_series=$(cd tests &&
+  ../.venv/bin/python -c 'from harness.plugin import DEFAULT_VERSIONS; print(DEFAULT_VERSIONS)')
+export OCIRT_CONTAINERD_VERSIONS=${OCIRT_CONTAINERD_VERSIONS:-$default_series}
 for series in ${OCIRT_CONTAINERD_VERSIONS//,/ }; do
   [ "$series" = 1.6 ] || bash scripts/fetch-containerd.sh "$series"
 done
 echo "== ruff"
 .venv/bin/ruff check .
+echo "== mypy"
+.venv/bin/mypy
 echo "== ansible-test sanity"
 bash scripts/sanity.sh
 # The collection conventions (offline: no Galaxy, the collection found through ansible.cfg).

@@ -92,10 +92,8 @@ def test_lifecycle(conn, make, containerd, containerd_namespace, paths):
 def test_stop_escalates_to_sigkill(conn, make):
     # sleep as pid 1 ignores SIGTERM (no handler): stop must fall back to SIGKILL
     make("stubborn", command=["sleep", "3600"])
-    t0 = time.monotonic()
     stopped = lifecycle.stop(conn, "stubborn", timeout=1)
     assert stopped["killed"] is True and stopped["exit_code"] == 137
-    assert time.monotonic() - t0 < 10
 
 
 def test_exit_codes(conn, make):

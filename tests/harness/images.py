@@ -33,7 +33,7 @@ import tarfile
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 # Media types
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -184,52 +184,60 @@ def _norm(path: str) -> str:
     return p
 
 
+def _tar_info(name: str, kind: bytes, mode: int, uid: int = 0, gid: int = 0) -> tarfile.TarInfo:
+    ti = tarfile.TarInfo(name)
+    ti.type = kind
+    ti.mode = mode
+    ti.uid, ti.gid = uid, gid
+    ti.uname = ti.gname = ""
+    ti.mtime = FIXED_MTIME
+    return ti
+
+
+def _as_file(raw: str, entry: Entry) -> File:
+    """A regular file entry: given as a File, or as its content (str or bytes)."""
+    if isinstance(entry, str):
+        return File(entry.encode())
+    if isinstance(entry, (bytes, bytearray)):
+        return File(bytes(entry))
+    if not isinstance(entry, File):
+        raise TypeError(f"unsupported layer entry for {raw!r}: {entry!r}")
+    return entry
+
+
+def _tar_member(raw: str, path: str, entry: Entry) -> Tuple[tarfile.TarInfo, Optional[bytes]]:
+    """The tar header (and content, for files) of one entry at ``path``."""
+    if isinstance(entry, Whiteout):
+        head, _, base = path.rpartition("/")
+        wh = f"{head}/.wh.{base}" if head else f".wh.{base}"
+        return _tar_info(wh, tarfile.REGTYPE, 0o600), b""
+    if isinstance(entry, Dir):
+        return _tar_info(path, tarfile.DIRTYPE, entry.mode, entry.uid, entry.gid), None
+    if isinstance(entry, Symlink):
+        ti = _tar_info(path, tarfile.SYMTYPE, 0o777)
+        ti.linkname = entry.target
+        return ti, None
+    file = _as_file(raw, entry)
+    ti = _tar_info(path, tarfile.REGTYPE, file.mode, file.uid, file.gid)
+    ti.size = len(file.data)
+    return ti, file.data
+
+
 def build_layer_tar(entries: Dict[str, Entry]) -> bytes:
     """An uncompressed, deterministic layer tar from a path -> entry mapping."""
     items: Dict[str, tarfile.TarInfo] = {}
     payload: Dict[str, bytes] = {}
-
-    def info(name: str, kind: bytes, mode: int, uid: int = 0, gid: int = 0) -> tarfile.TarInfo:
-        ti = tarfile.TarInfo(name)
-        ti.type = kind
-        ti.mode = mode
-        ti.uid, ti.gid = uid, gid
-        ti.uname = ti.gname = ""
-        ti.mtime = FIXED_MTIME
-        return ti
-
-    def add_parents(path: str) -> None:
-        parts = path.split("/")[:-1]
-        for i in range(1, len(parts) + 1):
-            d = "/".join(parts[:i])
-            if d not in items:
-                items[d] = info(d, tarfile.DIRTYPE, 0o755)
-
     for raw, entry in entries.items():
         path = _norm(raw)
-        add_parents(path)
-        if isinstance(entry, Whiteout):
-            head, _, base = path.rpartition("/")
-            wh = f"{head}/.wh.{base}" if head else f".wh.{base}"
-            items[wh] = info(wh, tarfile.REGTYPE, 0o600)
-            payload[wh] = b""
-        elif isinstance(entry, Dir):
-            items[path] = info(path, tarfile.DIRTYPE, entry.mode, entry.uid, entry.gid)
-        elif isinstance(entry, Symlink):
-            ti = info(path, tarfile.SYMTYPE, 0o777)
-            ti.linkname = entry.target
-            items[path] = ti
-        else:
-            if isinstance(entry, str):
-                entry = File(entry.encode())
-            elif isinstance(entry, (bytes, bytearray)):
-                entry = File(bytes(entry))
-            if not isinstance(entry, File):
-                raise TypeError(f"unsupported layer entry for {raw!r}: {entry!r}")
-            ti = info(path, tarfile.REGTYPE, entry.mode, entry.uid, entry.gid)
-            ti.size = len(entry.data)
-            items[path] = ti
-            payload[path] = entry.data
+        parts = path.split("/")[:-1]
+        for i in range(1, len(parts) + 1):
+            parent = "/".join(parts[:i])
+            if parent not in items:
+                items[parent] = _tar_info(parent, tarfile.DIRTYPE, 0o755)
+        ti, data = _tar_member(raw, path, entry)
+        items[ti.name] = ti
+        if data is not None:
+            payload[ti.name] = data
 
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:

@@ -2,9 +2,9 @@
 
 Session fixtures:
   containerd      a started ContainerdDaemon, parametrized over the selected series
-                  (OCIRT_CONTAINERD_VERSIONS, comma list of 1.6/1.7/2.1, default "1.6,2.1";
-                  test ids "1.6", "1.7", "2.1"). 1.7/2.1 are fetched (cached) with
-                  scripts/fetch-containerd.sh.
+                  (OCIRT_CONTAINERD_VERSIONS, comma list of 1.6/1.7/2.1, default every
+                  supported series, daemon.ALL_SERIES; test ids "1.6", "1.7", "2.1").
+                  1.7/2.1 are fetched (cached) with scripts/fetch-containerd.sh.
   registry_http   Registry, plain HTTP on 127.0.0.1
   registry_tls    Registry, TLS with a CA made for the session (.ca_path)
   registry_auth   Registry, TLS + htpasswd basic auth (.username/.password)
@@ -30,7 +30,8 @@ from .images import Image, busybox_image
 from .registry import Registry
 from .tls import CertificateAuthority
 
-DEFAULT_VERSIONS = "1.6,2.1"
+#: Every supported series: the one default, which scripts/test.sh asks for too.
+DEFAULT_VERSIONS = ",".join(ALL_SERIES)
 
 
 def selected_series() -> List[str]:

@@ -63,49 +63,51 @@ class SlowProxy:
             self._changed.notify_all()
 
     def _handler(self) -> type:
-        proxy = self
+        return type("Handler", (_Handler,), {"proxy": self})
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
 
-            def log_message(self, *args: object) -> None:
-                pass
+class _Handler(BaseHTTPRequestHandler):
+    """Forwards a request to the upstream registry; blob bodies go out at the proxy's rate."""
 
-            def _forward(self) -> None:
-                upstream = http.client.HTTPConnection(proxy.upstream, timeout=60)
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
-                headers["Host"] = proxy.upstream
-                upstream.request(self.command, self.path, headers=headers)
-                answer = upstream.getresponse()
-                self.send_response(answer.status)
-                for key, value in answer.getheaders():
-                    if key.lower() not in HOP_BY_HOP:
-                        self.send_header(key, value)
-                self.end_headers()
-                slow = self.command == "GET" and "/blobs/" in self.path
-                try:
-                    self._copy(answer, slow)
-                finally:
-                    upstream.close()
+    protocol_version = "HTTP/1.1"
+    proxy: SlowProxy  # set per proxy by SlowProxy._handler
 
-            def _copy(self, answer: http.client.HTTPResponse, slow: bool) -> None:
-                size: Optional[int] = proxy.piece if slow else 1024 * 1024
-                while True:
-                    data = answer.read(size)
-                    if not data:
-                        return
-                    self.wfile.write(data)
-                    self.wfile.flush()
-                    if slow:
-                        proxy._count(len(data))
-                        time.sleep(len(data) / proxy.rate)
+    def log_message(self, *args: object) -> None:
+        pass
 
-            def do_GET(self) -> None:
-                try:
-                    self._forward()
-                except OSError:
-                    self.close_connection = True
+    def _forward(self) -> None:
+        upstream = http.client.HTTPConnection(self.proxy.upstream, timeout=60)
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+        headers["Host"] = self.proxy.upstream
+        upstream.request(self.command, self.path, headers=headers)
+        answer = upstream.getresponse()
+        self.send_response(answer.status)
+        for key, value in answer.getheaders():
+            if key.lower() not in HOP_BY_HOP:
+                self.send_header(key, value)
+        self.end_headers()
+        slow = self.command == "GET" and "/blobs/" in self.path
+        try:
+            self._copy(answer, slow)
+        finally:
+            upstream.close()
 
-            do_HEAD = do_GET
+    def _copy(self, answer: http.client.HTTPResponse, slow: bool) -> None:
+        size: Optional[int] = self.proxy.piece if slow else 1024 * 1024
+        while True:
+            data = answer.read(size)
+            if not data:
+                return
+            self.wfile.write(data)
+            self.wfile.flush()
+            if slow:
+                self.proxy._count(len(data))
+                time.sleep(len(data) / self.proxy.rate)
 
-        return Handler
+    def do_GET(self) -> None:
+        try:
+            self._forward()
+        except OSError:
+            self.close_connection = True
+
+    do_HEAD = do_GET

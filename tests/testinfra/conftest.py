@@ -8,8 +8,9 @@ They need a target and are not collected in the plain test run (which has none):
 
 What a check expects comes from the Ansible variables of the host (Molecule's inventory, see
 molecule/default/molecule.yml: ocirt_test_config, ocirt_test_namespace, ...), or from a JSON
-file named by OCIRT_TESTINFRA_VARS for other targets. A check whose variable is not set is
-skipped.
+file named by OCIRT_TESTINFRA_VARS for other targets. A check whose variable is not declared
+fails, so a misspelt name cannot pass as "not applicable"; a host says that a check does not
+apply to it by declaring the variable null, which skips the check.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Optional
 
 import pytest
 
@@ -36,10 +37,23 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> Optio
     return True
 
 
+class Declared(dict):
+    """The variables of the target; ``need`` is how a check reads the one it is driven by."""
+
+    def need(self, name: str) -> Any:
+        if name not in self:
+            pytest.fail(
+                f"{name} is not declared for this host (declare it null if it does not apply)"
+            )
+        if self[name] is None:
+            pytest.skip(f"{name} is null: the check does not apply to this host")
+        return self[name]
+
+
 @pytest.fixture(scope="module")
-def declared(host: Any) -> Dict[str, Any]:
+def declared(host: Any) -> Declared:
     """The state the target was converged to (Ansible variables or OCIRT_TESTINFRA_VARS)."""
     if host.backend.HAS_RUN_ANSIBLE:
-        return host.ansible.get_variables()
+        return Declared(host.ansible.get_variables())
     path = os.environ.get("OCIRT_TESTINFRA_VARS")
-    return json.loads(Path(path).read_text()) if path else {}
+    return Declared(json.loads(Path(path).read_text()) if path else {})

@@ -11,12 +11,6 @@ CONFIG = "/etc/containerd/config.toml"
 SOCKET = "/run/containerd/containerd.sock"
 
 
-def need(declared: Dict[str, Any], name: str) -> Any:
-    if name not in declared:
-        pytest.skip(f"{name} is not declared for this host")
-    return declared[name]
-
-
 def systemd_is_init(host: Any) -> bool:
     return host.file("/proc/1/comm").content_string.strip() == "systemd"
 
@@ -57,8 +51,8 @@ def _cri_runtime(doc: Dict[str, Any]) -> Dict[str, Any]:
     return cri
 
 
-def test_config_holds_declared_options(host: Any, declared: Dict[str, Any]) -> None:
-    options = need(declared, "containerd_config_options")
+def test_config_holds_declared_options(host: Any, declared: Any) -> None:
+    options = declared.need("containerd_config_options")
     doc = _config(host)
     if "debug_level" in options:
         assert doc.get("debug", {}).get("level") == options["debug_level"]
@@ -68,8 +62,8 @@ def test_config_holds_declared_options(host: Any, declared: Dict[str, Any]) -> N
         assert set(options["disabled_plugins"]) <= set(doc.get("disabled_plugins", []))
 
 
-def test_config_holds_profile(host: Any, declared: Dict[str, Any]) -> None:
-    profile = need(declared, "containerd_profile")
+def test_config_holds_profile(host: Any, declared: Any) -> None:
+    profile = declared.need("containerd_profile")
     doc = _config(host)
     if profile == "kubernetes-node":
         runc = _cri_runtime(doc)["containerd"]["runtimes"]["runc"]["options"]
@@ -79,8 +73,8 @@ def test_config_holds_profile(host: Any, declared: Dict[str, Any]) -> None:
         assert "io.containerd.grpc.v1.cri" in doc.get("disabled_plugins", [])
 
 
-def test_kubernetes_node_kernel_settings(host: Any, declared: Dict[str, Any]) -> None:
-    if need(declared, "containerd_profile") != "kubernetes-node":
+def test_kubernetes_node_kernel_settings(host: Any, declared: Any) -> None:
+    if declared.need("containerd_profile") != "kubernetes-node":
         pytest.skip("not a Kubernetes node")
     if not systemd_is_init(host):
         pytest.skip("PID 1 is not systemd (a container or CI): no kernel of its own")
@@ -91,9 +85,9 @@ def test_kubernetes_node_kernel_settings(host: Any, declared: Dict[str, Any]) ->
     assert host.sysctl("net.bridge.bridge-nf-call-iptables") == 1
 
 
-def test_container_runs(host: Any, declared: Dict[str, Any]) -> None:
-    ns = need(declared, "ocirt_test_namespace")
-    name = need(declared, "ocirt_test_container")
+def test_container_runs(host: Any, declared: Any) -> None:
+    ns = declared.need("ocirt_test_namespace")
+    name = declared.need("ocirt_test_container")
     tasks = host.check_output("ctr -n %s tasks ls", ns).splitlines()[1:]
     status = {cols[0]: cols[2] for cols in (line.split() for line in tasks) if len(cols) >= 3}
     assert status.get(name) == "RUNNING", tasks

@@ -1,7 +1,7 @@
 """Workloads, registries, install method and network isolation of a containerd node.
 
-Each check is driven by Ansible variables of the host (or OCIRT_TESTINFRA_VARS), skipped
-when its variable is not set:
+Each check is driven by Ansible variables of the host (or OCIRT_TESTINFRA_VARS), fails when
+its variable is not declared and is skipped when it is declared null (conftest.py):
 
 - ocirt_test_containers: container names in ocirt_test_namespace that must be RUNNING
   (polled up to 60 s: after a reboot containerd's restart monitor starts them, every 10 s)
@@ -28,12 +28,6 @@ import tomlkit
 CERTS_D = "/etc/containerd/certs.d"
 
 
-def need(declared: Dict[str, Any], name: str) -> Any:
-    if name not in declared:
-        pytest.skip(f"{name} is not declared for this host")
-    return declared[name]
-
-
 def _task_status(host: Any, ns: str) -> Dict[str, str]:
     tasks = host.check_output("ctr -n %s tasks ls", ns).splitlines()[1:]
     return {c[0]: c[2] for c in (line.split() for line in tasks) if len(c) >= 3}
@@ -43,9 +37,9 @@ def _images(host: Any, ns: str) -> List[str]:
     return host.check_output("ctr -n %s images ls -q", ns).split()
 
 
-def test_containers_running(host: Any, declared: Dict[str, Any]) -> None:
-    ns = need(declared, "ocirt_test_namespace")
-    names = need(declared, "ocirt_test_containers")
+def test_containers_running(host: Any, declared: Any) -> None:
+    ns = declared.need("ocirt_test_namespace")
+    names = declared.need("ocirt_test_containers")
     deadline = time.monotonic() + 60
     while True:
         status = _task_status(host, ns)
@@ -59,17 +53,17 @@ def test_containers_running(host: Any, declared: Dict[str, Any]) -> None:
         assert "containerd.io/restart.status" in info, f"{name} has no restart policy"
 
 
-def test_absent_containers(host: Any, declared: Dict[str, Any]) -> None:
-    ns = need(declared, "ocirt_test_namespace")
-    names = need(declared, "ocirt_test_absent_containers")
+def test_absent_containers(host: Any, declared: Any) -> None:
+    ns = declared.need("ocirt_test_namespace")
+    names = declared.need("ocirt_test_absent_containers")
     have = host.check_output("ctr -n %s containers ls -q", ns).split()
     assert not set(names) & set(have), have
 
 
-def test_images_present(host: Any, declared: Dict[str, Any]) -> None:
-    ns = need(declared, "ocirt_test_namespace")
+def test_images_present(host: Any, declared: Any) -> None:
+    ns = declared.need("ocirt_test_namespace")
     images = _images(host, ns)
-    for ref in need(declared, "ocirt_test_images"):
+    for ref in declared.need("ocirt_test_images"):
         assert ref in images, images
 
 
@@ -79,8 +73,8 @@ def _registry_hosts(host: Any, prefix: str) -> List[str]:
     return [d for d in host.file(CERTS_D).listdir() if d.startswith(prefix)]
 
 
-def test_registry_hosts_toml(host: Any, declared: Dict[str, Any]) -> None:
-    prefix = need(declared, "ocirt_test_registry_prefix")
+def test_registry_hosts_toml(host: Any, declared: Any) -> None:
+    prefix = declared.need("ocirt_test_registry_prefix")
     hosts = _registry_hosts(host, prefix)
     assert hosts, f"no {CERTS_D}/{prefix}*/hosts.toml"
     for h in hosts:
@@ -88,18 +82,18 @@ def test_registry_hosts_toml(host: Any, declared: Dict[str, Any]) -> None:
         assert doc.get("server") in (f"http://{h}", f"https://{h}"), doc
 
 
-def test_registry_images_pulled(host: Any, declared: Dict[str, Any]) -> None:
-    ns = need(declared, "ocirt_test_namespace")
-    prefix = need(declared, "ocirt_test_registry_prefix")
-    wanted = need(declared, "ocirt_test_registry_images")
+def test_registry_images_pulled(host: Any, declared: Any) -> None:
+    ns = declared.need("ocirt_test_namespace")
+    prefix = declared.need("ocirt_test_registry_prefix")
+    wanted = declared.need("ocirt_test_registry_images")
     images = _images(host, ns)
     for h in _registry_hosts(host, prefix) or pytest.fail("no registry hosts.toml"):
         for ref in wanted:
             assert f"{h}/{ref}" in images, images
 
 
-def test_install_method(host: Any, declared: Dict[str, Any]) -> None:
-    method = need(declared, "ocirt_test_install_method")
+def test_install_method(host: Any, declared: Any) -> None:
+    method = declared.need("ocirt_test_install_method")
     pkg = host.package("containerd")
     if method == "archive":
         assert not pkg.is_installed, "the containerd package is installed"
@@ -116,8 +110,8 @@ def test_install_method(host: Any, declared: Dict[str, Any]) -> None:
         assert pkg.is_installed
 
 
-def test_offline(host: Any, declared: Dict[str, Any]) -> None:
-    if not need(declared, "ocirt_test_offline"):
+def test_offline(host: Any, declared: Any) -> None:
+    if not declared.need("ocirt_test_offline"):
         pytest.skip("not an offline node")
     # no route to anywhere but QEMU's user network (the host, 10.0.2.2, and its DNS)
     assert host.run("ip route get 192.0.2.1").rc != 0, host.check_output("ip route")
@@ -129,6 +123,6 @@ def test_offline(host: Any, declared: Dict[str, Any]) -> None:
     assert "Hit:" not in out and "Get:" not in out, out
 
 
-def test_hostname(host: Any, declared: Dict[str, Any]) -> None:
-    name = need(declared, "ocirt_test_hostname")
+def test_hostname(host: Any, declared: Any) -> None:
+    name = declared.need("ocirt_test_hostname")
     assert host.check_output("hostname") == name

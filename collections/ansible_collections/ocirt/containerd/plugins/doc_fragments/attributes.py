@@ -1,4 +1,6 @@
-"""Declared support for check mode, diff mode and idempotency, shared by the modules."""
+"""Declared support for check mode, diff mode and idempotency, shared by the modules.
+
+Pieces of the fragments in module_kind.py, which the modules name."""
 
 
 class ModuleDocFragment:
@@ -27,12 +29,9 @@ attributes:
     STATE_MODULE = r"""
 options: {}
 attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  idempotent:
-    support: full
+  check_mode: {support: full}
+  diff_mode: {support: full}
+  idempotent: {support: full}
 """
 
     INFO_MODULE = r"""

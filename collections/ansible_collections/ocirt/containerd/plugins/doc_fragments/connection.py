@@ -2,7 +2,8 @@
 
 One set for all, as community.docker's docker_* modules share theirs, so that
 ``module_defaults`` for ``group/ocirt.containerd.containerd`` can set them. A module for which
-one means nothing accepts and ignores it; its notes say which.
+one means nothing accepts and ignores it; its notes say which. Pieces of the fragments in
+module_kind.py, which the modules name.
 """
 
 

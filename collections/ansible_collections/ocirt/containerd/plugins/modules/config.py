@@ -28,13 +28,8 @@ description:
     not valid TOML is reported and left untouched.
   - The file is replaced atomically (temporary file in the same directory, fsync, rename),
     mode C(0644), owner root.
-author:
-  - ocirt maintainers (@ocirt)
 extends_documentation_fragment:
-  - ocirt.containerd.connection
-  - ocirt.containerd.attributes
-  - ocirt.containerd.attributes.ACTIONGROUP
-  - ocirt.containerd.attributes.STATE_MODULE
+  - ocirt.containerd.module_kind.node_state
 requirements:
   - python >= 3.9
   - tomlkit (Debian package python3-tomlkit)

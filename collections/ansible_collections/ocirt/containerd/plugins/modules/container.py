@@ -18,16 +18,10 @@ description:
     nothing.
   - A container ocirt did not create (for example by C(ctr run)) is reported and left alone
     unless O(adopt=true).
-author:
-  - ocirt maintainers (@ocirt)
 extends_documentation_fragment:
-  - ocirt.containerd.connection
-  - ocirt.containerd.connection.GRPC
+  - ocirt.containerd.module_kind.state
   - ocirt.containerd.registry_access
   - ocirt.containerd.container_options
-  - ocirt.containerd.attributes
-  - ocirt.containerd.attributes.ACTIONGROUP
-  - ocirt.containerd.attributes.STATE_MODULE
 options:
   name:
     description:

@@ -13,13 +13,8 @@ description:
     C(ctr task exec) or C(docker exec)) and returns its exit code, stdout and stderr.
   - Running a command is not idempotent by nature, so the result always reports a change;
     use C(changed_when) to say otherwise.
-author:
-  - ocirt maintainers (@ocirt)
 extends_documentation_fragment:
-  - ocirt.containerd.connection
-  - ocirt.containerd.connection.GRPC
-  - ocirt.containerd.attributes
-  - ocirt.containerd.attributes.ACTIONGROUP
+  - ocirt.containerd.module_kind.grpc
 attributes:
   check_mode:
     support: none

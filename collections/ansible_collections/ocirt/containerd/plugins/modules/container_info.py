@@ -15,14 +15,8 @@ description:
     times, image and digest, the configuration ocirt stored, a summary of the runtime spec.
   - Optionally adds resource use (CPU time, memory usage and limit, pids, block I/O) and the
     last lines of each container's log.
-author:
-  - ocirt maintainers (@ocirt)
 extends_documentation_fragment:
-  - ocirt.containerd.connection
-  - ocirt.containerd.connection.GRPC
-  - ocirt.containerd.attributes
-  - ocirt.containerd.attributes.INFO_MODULE
-  - ocirt.containerd.attributes.ACTIONGROUP
+  - ocirt.containerd.module_kind.info
 options:
   name:
     description:

@@ -15,15 +15,9 @@ description:
     task.
   - With O(purge=true), containers that ocirt created in the same O(group) and that are no
     longer listed are removed.
-author:
-  - ocirt maintainers (@ocirt)
 extends_documentation_fragment:
-  - ocirt.containerd.connection
-  - ocirt.containerd.connection.GRPC
+  - ocirt.containerd.module_kind.state
   - ocirt.containerd.registry_access
-  - ocirt.containerd.attributes
-  - ocirt.containerd.attributes.ACTIONGROUP
-  - ocirt.containerd.attributes.STATE_MODULE
 options:
   containers:
     description:

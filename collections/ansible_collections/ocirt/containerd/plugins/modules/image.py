@@ -17,14 +17,9 @@ description:
     O(registry_config_path) (mirrors, CA certificates, client certificates, headers).
   - In check mode with O(pull=always), the registry is asked for the digest it serves now
     (no download), so the prediction is exact.
-author:
-  - ocirt maintainers (@ocirt)
 extends_documentation_fragment:
-  - ocirt.containerd.connection
-  - ocirt.containerd.connection.GRPC
+  - ocirt.containerd.module_kind.grpc
   - ocirt.containerd.registry_access
-  - ocirt.containerd.attributes
-  - ocirt.containerd.attributes.ACTIONGROUP
 attributes:
   check_mode:
     support: full

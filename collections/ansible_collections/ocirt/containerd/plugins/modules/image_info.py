@@ -15,14 +15,8 @@ description:
     size, whether it is unpacked and how much disk the unpacked layers use, the image config
     (entrypoint, cmd, env, user, working directory, exposed ports, labels, stop signal,
     volumes) and its layers.
-author:
-  - ocirt maintainers (@ocirt)
 extends_documentation_fragment:
-  - ocirt.containerd.connection
-  - ocirt.containerd.connection.GRPC
-  - ocirt.containerd.attributes
-  - ocirt.containerd.attributes.INFO_MODULE
-  - ocirt.containerd.attributes.ACTIONGROUP
+  - ocirt.containerd.module_kind.info
 options:
   name:
     description:

@@ -13,14 +13,8 @@ description:
   - Reports the daemon's version and revision, its server UUID, every plugin with its status
     and the reason of each failed one, the snapshotters, whether the Kubernetes CRI is served
     and in which API versions, and each namespace with its image and container counts.
-author:
-  - ocirt maintainers (@ocirt)
 extends_documentation_fragment:
-  - ocirt.containerd.connection
-  - ocirt.containerd.connection.GRPC
-  - ocirt.containerd.attributes
-  - ocirt.containerd.attributes.INFO_MODULE
-  - ocirt.containerd.attributes.ACTIONGROUP
+  - ocirt.containerd.module_kind.info
 options: {}
 notes:
   - O(namespace) and O(registry_config_path) are accepted, for C(module_defaults) of the action

@@ -29,13 +29,8 @@ description:
   - Check mode predicts exactly; for archives it downloads and verifies the archive into a
     temporary directory (a wrong checksum fails in check mode too) and compares file
     checksums, installing nothing.
-author:
-  - ocirt maintainers (@ocirt)
 extends_documentation_fragment:
-  - ocirt.containerd.connection
-  - ocirt.containerd.attributes
-  - ocirt.containerd.attributes.ACTIONGROUP
-  - ocirt.containerd.attributes.STATE_MODULE
+  - ocirt.containerd.module_kind.node_state
 requirements:
   - python >= 3.9
 options:

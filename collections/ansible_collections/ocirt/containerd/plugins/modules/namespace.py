@@ -12,14 +12,8 @@ description:
   - Creates, relabels and deletes containerd namespaces through containerd's gRPC API.
   - A namespace that still holds images, containers, content or snapshots is never deleted;
     the error names what it holds.
-author:
-  - ocirt maintainers (@ocirt)
 extends_documentation_fragment:
-  - ocirt.containerd.connection
-  - ocirt.containerd.connection.GRPC
-  - ocirt.containerd.attributes
-  - ocirt.containerd.attributes.ACTIONGROUP
-  - ocirt.containerd.attributes.STATE_MODULE
+  - ocirt.containerd.module_kind.state
 options:
   name:
     description:

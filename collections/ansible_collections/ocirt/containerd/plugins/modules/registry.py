@@ -21,13 +21,8 @@ description:
     PEM private key that belongs to its certificate. An error names the option.
   - Header values are secrets (authorization tokens), never logged; a hosts.toml with
     headers has mode C(0600) and diffs show the values masked.
-author:
-  - ocirt maintainers (@ocirt)
 extends_documentation_fragment:
-  - ocirt.containerd.connection
-  - ocirt.containerd.attributes
-  - ocirt.containerd.attributes.ACTIONGROUP
-  - ocirt.containerd.attributes.STATE_MODULE
+  - ocirt.containerd.module_kind.node_state
 requirements:
   - python >= 3.9
   - tomlkit (Debian package python3-tomlkit)

@@ -28,13 +28,8 @@ description:
     (at most O(wait_timeout) seconds) and fails with the daemon's last log lines if it
     does not.
   - Running containers survive restarts; their shims keep running.
-author:
-  - ocirt maintainers (@ocirt)
 extends_documentation_fragment:
-  - ocirt.containerd.connection
-  - ocirt.containerd.connection.GRPC
-  - ocirt.containerd.attributes
-  - ocirt.containerd.attributes.ACTIONGROUP
+  - ocirt.containerd.module_kind.grpc
 attributes:
   check_mode:
     support: full

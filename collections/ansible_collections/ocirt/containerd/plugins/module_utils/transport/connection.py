@@ -13,7 +13,19 @@ import os
 import socket
 import threading
 import time
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Protocol, Tuple, Union
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Protocol,
+    Tuple,
+    Union,
+)
 
 from ..common import errors
 from ..common.defaults import DEFAULT_ADDRESS
@@ -47,6 +59,9 @@ class RenewedLease(Protocol):
 
 
 LeaseRef = Union[str, RenewedLease]
+Request = Optional[Mapping[str, Any]]
+Reply = Dict[str, Any]
+Metadata = List[Tuple[str, str]]
 
 
 def lease_id(lease: Optional[LeaseRef]) -> Optional[str]:
@@ -67,7 +82,22 @@ class Method:
         return f"Method({self.path})"
 
 
-def decode_reply(method: Method, raw: bytes, call: Any = None) -> Dict[str, Any]:
+class Service:
+    """One gRPC service; its methods are called by the path /<package>.<Service>/<Method>."""
+
+    def __init__(self, full_name: str) -> None:
+        self.full_name = full_name
+
+    def method(self, name: str, request: Message, response: Message, kind: str = UNARY) -> Method:
+        return Method(f"/{self.full_name}/{name}", request, response, kind)
+
+
+def rpc_name(method: Method) -> str:
+    """The method's name without its service, as error messages name the call."""
+    return method.path.rsplit("/", 1)[-1]
+
+
+def decode_reply(method: Method, raw: bytes, call: Any = None) -> Reply:
     """The single place replies are decoded (unary, streamed, bidi, pending).
 
     A reply the codec refuses (a containerd whose API differs from the schema, or a corrupt
@@ -79,9 +109,8 @@ def decode_reply(method: Method, raw: bytes, call: Any = None) -> Dict[str, Any]
     except DecodeError as exc:
         if call is not None:
             call.cancel()
-        rpc = method.path.rsplit("/", 1)[-1]
         raise errors.InvalidReply(
-            f"containerd sent a reply to {rpc} that is not a valid "
+            f"containerd sent a reply to {rpc_name(method)} that is not a valid "
             f"{method.response.full_name} ({exc}): is this containerd version supported?"
         ) from None
 
@@ -89,6 +118,36 @@ def decode_reply(method: Method, raw: bytes, call: Any = None) -> Dict[str, Any]
 def _is_lock(exc: Any) -> bool:
     """containerd answers UNAVAILABLE, with 'locked' in the text, for a busy ingest ref."""
     return " locked" in ((exc.details() if hasattr(exc, "details") else "") or "")
+
+
+def _failed_precondition(rpc: str, details: str) -> errors.OcirtError:
+    if "namespace is required" in details:
+        return errors.NamespaceRequired(
+            f"{rpc} needs a namespace: pass one (e.g. namespace=default)"
+        )
+    return errors.FailedPrecondition(details)
+
+
+#: The library's error for each gRPC status that needs nothing but the call and its details;
+#: UNAVAILABLE, DEADLINE_EXCEEDED and UNIMPLEMENTED also look at the socket or its address.
+_STATUS_ERRORS: Dict[str, Callable[[str, str], errors.OcirtError]] = {
+    "NOT_FOUND": lambda rpc, details: errors.NotFound(details),
+    "ALREADY_EXISTS": lambda rpc, details: errors.AlreadyExists(details),
+    "INVALID_ARGUMENT": lambda rpc, details: errors.InvalidArgument(details),
+    "PERMISSION_DENIED": lambda rpc, details: errors.PermissionDenied(
+        f"{rpc}: permission denied: {details}"
+    ),
+    "FAILED_PRECONDITION": _failed_precondition,
+}
+
+
+def _other_failure(name: str, rpc: str, details: str) -> errors.OcirtError:
+    if "no space left on device" in details:  # ENOSPC as Go words it, on any status
+        return errors.NoSpace(
+            f"containerd has no space left on its disk ({rpc}: {details}): free space "
+            "there (unused images, containers, snapshots) and run it again"
+        )
+    return errors.RemoteError(f"{rpc} failed ({name}): {details}", name)
 
 
 def _socket_path(address: str) -> str:
@@ -155,8 +214,13 @@ class Connection:
     # -- calls -------------------------------------------------------------------------
 
     def _metadata(
-        self, namespace: Optional[str], lease: Optional[LeaseRef]
-    ) -> List[Tuple[str, str]]:
+        self, method: Method, kind: str, namespace: Any, lease: Optional[LeaseRef]
+    ) -> Metadata:
+        """The headers of a call of ``kind``; ``namespace=...`` is the connection's namespace."""
+        if method.kind != kind:
+            raise TypeError(f"{method} is not a {kind} call")
+        if namespace is ...:
+            namespace = self.namespace
         md = []
         if namespace:
             md.append((NAMESPACE_HEADER, namespace))
@@ -180,17 +244,15 @@ class Connection:
     def call(
         self,
         method: Method,
-        request: Optional[Mapping[str, Any]] = None,
+        request: Request = None,
         *,
         namespace: Any = ...,
         lease: Optional[LeaseRef] = None,
         timeout: Optional[float] = None,
-    ) -> Dict[str, Any]:
+    ) -> Reply:
         """A unary call; returns the decoded response."""
-        if method.kind != UNARY:
-            raise TypeError(f"{method} is not a unary call")
+        md = self._metadata(method, UNARY, namespace, lease)
         payload = method.request.encode(request or {})
-        md = self._metadata(self.namespace if namespace is ... else namespace, lease)
         stub = self._stub(method)
         deadline = timeout or self.timeout
         try:
@@ -220,7 +282,7 @@ class Connection:
                     return future.result(timeout=PROBE_EVERY)
                 except grpc.FutureTimeoutError:
                     if self.daemon_gone():
-                        raise errors.describe_unreachable(self.address) from None
+                        raise self._unreachable() from None
         except BaseException:
             future.cancel()
             raise
@@ -255,7 +317,7 @@ class Connection:
     def call_future(
         self,
         method: Method,
-        request: Optional[Mapping[str, Any]] = None,
+        request: Request = None,
         *,
         namespace: Any = ...,
         timeout: Optional[float] = None,
@@ -265,27 +327,23 @@ class Connection:
         For long calls such as Tasks.Wait: the caller polls, waits with its own timeout or
         cancels, and the daemon sees the call as already registered.
         """
-        if method.kind != UNARY:
-            raise TypeError(f"{method} is not a unary call")
+        md = self._metadata(method, UNARY, namespace, None)
         payload = method.request.encode(request or {})
-        md = self._metadata(self.namespace if namespace is ... else namespace, None)
         future = self._stub(method).future(payload, timeout=timeout, metadata=md)
         return PendingCall(self, method, future)
 
     def stream(
         self,
         method: Method,
-        request: Optional[Mapping[str, Any]] = None,
+        request: Request = None,
         *,
         namespace: Any = ...,
         lease: Optional[LeaseRef] = None,
         timeout: Optional[float] = None,
-    ) -> Iterator[Dict[str, Any]]:
+    ) -> Iterator[Reply]:
         """A server-streaming call; yields decoded responses as they arrive."""
-        if method.kind != SERVER_STREAM:
-            raise TypeError(f"{method} is not a server_stream call")
+        md = self._metadata(method, SERVER_STREAM, namespace, lease)
         payload = method.request.encode(request or {})
-        md = self._metadata(self.namespace if namespace is ... else namespace, lease)
         call = self._stub(method)(payload, timeout=timeout, metadata=md)
         try:
             for raw in call:
@@ -303,9 +361,7 @@ class Connection:
         timeout: Optional[float] = None,
     ) -> BidiStream:
         """A bidirectional stream: requests are sent as the iterable yields them."""
-        if method.kind != BIDI_STREAM:
-            raise TypeError(f"{method} is not a bidi_stream call")
-        md = self._metadata(self.namespace if namespace is ... else namespace, lease)
+        md = self._metadata(method, BIDI_STREAM, namespace, lease)
         encoded = (method.request.encode(r) for r in requests)
         call = self._stub(method)(encoded, timeout=timeout, metadata=md)
         return BidiStream(self, method, call)
@@ -319,46 +375,31 @@ class Connection:
         return self._socket_accepts()
 
     def _translate(self, exc: Any, method: Method) -> errors.OcirtError:
+        """The library's error for a failed call, worded for the person running it."""
         code = exc.code() if hasattr(exc, "code") else None
-        details = (exc.details() if hasattr(exc, "details") else None) or str(exc)
-        rpc = method.path.rsplit("/", 1)[-1]
         name = code.name if code is not None else "UNKNOWN"
-        if code == grpc.StatusCode.UNAVAILABLE:
-            if _is_lock(exc):
-                return errors.Locked(details)
-            return errors.describe_unreachable(self.address)
-        if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+        details = (exc.details() if hasattr(exc, "details") else None) or str(exc)
+        rpc = rpc_name(method)
+        if name in _STATUS_ERRORS:
+            return _STATUS_ERRORS[name](rpc, details)
+        if name == "UNAVAILABLE":
+            return errors.Locked(details) if _is_lock(exc) else self._unreachable()
+        if name == "DEADLINE_EXCEEDED":
             if not self._socket_accepts():
-                return errors.describe_unreachable(self.address)
+                return self._unreachable()
             return errors.Timeout(
                 f"containerd on {self.address} did not answer {rpc} in time: "
                 "is it overloaded or hung?"
             )
-        if code == grpc.StatusCode.PERMISSION_DENIED:
-            return errors.PermissionDenied(f"{rpc}: permission denied: {details}")
-        if code == grpc.StatusCode.NOT_FOUND:
-            return errors.NotFound(details)
-        if code == grpc.StatusCode.ALREADY_EXISTS:
-            return errors.AlreadyExists(details)
-        if code == grpc.StatusCode.FAILED_PRECONDITION:
-            if "namespace is required" in details:
-                return errors.NamespaceRequired(
-                    f"{rpc} needs a namespace: pass one (e.g. namespace=default)"
-                )
-            return errors.FailedPrecondition(details)
-        if code == grpc.StatusCode.INVALID_ARGUMENT:
-            return errors.InvalidArgument(details)
-        if code == grpc.StatusCode.UNIMPLEMENTED:
+        if name == "UNIMPLEMENTED":
             return errors.Unimplemented(
                 f"containerd on {self.address} does not serve {method.path}: "
                 "its version or configuration lacks that service"
             )
-        if "no space left on device" in details:  # ENOSPC as Go words it, on any status
-            return errors.NoSpace(
-                f"containerd has no space left on its disk ({rpc}: {details}): free space "
-                "there (unused images, containers, snapshots) and run it again"
-            )
-        return errors.RemoteError(f"{rpc} failed ({name}): {details}", name)
+        return _other_failure(name, rpc, details)
+
+    def _unreachable(self) -> errors.OcirtError:
+        return errors.describe_unreachable(self.address)
 
 
 class BidiStream:
@@ -380,14 +421,14 @@ class BidiStream:
     def __iter__(self) -> BidiStream:
         return self
 
-    def __next__(self) -> Dict[str, Any]:
+    def __next__(self) -> Reply:
         try:
             raw = next(self._call)
         except grpc.RpcError as exc:
             if exc.code() == grpc.StatusCode.CANCELLED and self._gone:
-                raise errors.describe_unreachable(self._conn.address) from None
+                raise self._conn._unreachable() from None
             if exc.code() == grpc.StatusCode.CANCELLED and self._expired is not None:
-                rpc = self._method.path.rsplit("/", 1)[-1]
+                rpc = rpc_name(self._method)
                 raise errors.Timeout(
                     f"containerd on {self._conn.address} did not answer {rpc} within "
                     f"{self._expired:g} s: is it overloaded or hung?"
@@ -395,7 +436,7 @@ class BidiStream:
             raise self._conn._translate(exc, self._method) from None
         return decode_reply(self._method, raw, self._call)
 
-    def next_within(self, timeout: Optional[float] = None) -> Dict[str, Any]:
+    def next_within(self, timeout: Optional[float] = None) -> Reply:
         """The next reply; ``errors.Timeout`` (and the call cancelled) if none comes within
         ``timeout`` (default: the connection's)."""
         limit = timeout or self._conn.timeout
@@ -442,13 +483,13 @@ class PendingCall:
     def cancel(self) -> None:
         self._future.cancel()
 
-    def result(self, timeout: Optional[float] = None) -> Dict[str, Any]:
+    def result(self, timeout: Optional[float] = None) -> Reply:
         """The decoded response; ``errors.Timeout`` if it has not come within ``timeout``."""
         try:
             raw = self._future.result(timeout=timeout)
         except grpc.FutureTimeoutError:
             raise errors.Timeout(
-                f"{self._method.path.rsplit('/', 1)[-1]} did not finish within {timeout} s"
+                f"{rpc_name(self._method)} did not finish within {timeout} s"
             ) from None
         except grpc.FutureCancelledError:
             raise errors.OcirtError(f"{self._method.path} was cancelled") from None

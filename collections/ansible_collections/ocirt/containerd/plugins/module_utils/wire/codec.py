@@ -7,7 +7,7 @@ It knows bytes and wire types only; message shapes live in ``schema.py``.
 
 from __future__ import annotations
 
-from typing import Iterator, Tuple
+from typing import Iterator, Tuple, Union
 
 # Wire types (https://protobuf.dev/programming-guides/encoding/)
 VARINT = 0
@@ -16,6 +16,9 @@ LEN = 2
 I32 = 5
 
 _MASK64 = (1 << 64) - 1
+
+#: A field's value as it sits on the wire: an int for VARINT, bytes for the others.
+RawValue = Union[int, bytes]
 
 
 class DecodeError(ValueError):
@@ -75,7 +78,7 @@ def encode_len(number: int, payload: bytes) -> bytes:
     return encode_tag(number, LEN) + encode_varint(len(payload)) + payload
 
 
-def iter_fields(data: bytes) -> Iterator[Tuple[int, int, object]]:
+def iter_fields(data: bytes) -> Iterator[Tuple[int, int, RawValue]]:
     """Yield (field number, wire type, raw value) for each field in a message.
 
     The raw value is an int for VARINT, bytes (4 or 8 long) for I32/I64 and a bytes slice

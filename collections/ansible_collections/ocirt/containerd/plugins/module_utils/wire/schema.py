@@ -150,13 +150,21 @@ def _encode_one(number: int, type_: Union[Scalar, Message], value: Any) -> bytes
     return codec.encode_len(number, type_.encode(value))
 
 
-def _decode_one(type_: Union[Scalar, Message], wire_type: int, raw: Any, where: str) -> Any:
-    expected = type_.wire_type if isinstance(type_, Scalar) else codec.LEN
-    if wire_type != expected:
-        raise codec.DecodeError(f"{where}: wire type {wire_type}, expected {expected}")
+def _decode_one(
+    type_: Union[Scalar, Message], wire_type: int, raw: codec.RawValue, where: str
+) -> Any:
     if isinstance(type_, Scalar):
+        if wire_type != type_.wire_type:
+            raise codec.DecodeError(f"{where}: wire type {wire_type}, expected {type_.wire_type}")
         return type_.decode(raw)
-    return type_.decode(raw)
+    return type_.decode(_length_delimited(wire_type, raw, where))
+
+
+def _length_delimited(wire_type: int, raw: codec.RawValue, where: str) -> bytes:
+    """The bytes of a LEN field (a message, a map entry, a packed run); else a DecodeError."""
+    if wire_type != codec.LEN or isinstance(raw, int):
+        raise codec.DecodeError(f"{where}: wire type {wire_type}, expected {codec.LEN}")
+    return raw
 
 
 def _iter_packed(scalar: Scalar, raw: bytes) -> Iterable[Any]:
@@ -250,22 +258,35 @@ class Message:
         try:
             for number, wire_type, raw in codec.iter_fields(data):
                 f = self._by_number.get(number)
-                if f is None:
-                    continue  # a newer peer's field: ignore, as protobuf does
-                where = f"{self.full_name}.{f.name}"
-                t = f.type
-                if isinstance(t, MapOf):
-                    if wire_type != codec.LEN:
-                        raise codec.DecodeError(f"{where}: wire type {wire_type}, expected 2")
-                    key, value = t.decode_entry(raw)
-                    result[f.name][key] = value
-                elif f.repeated:
-                    if isinstance(t, Scalar) and t.packable and wire_type == codec.LEN:
-                        result[f.name].extend(_iter_packed(t, raw))
-                    else:
-                        result[f.name].append(_decode_one(t, wire_type, raw, where))
-                else:
-                    result[f.name] = _decode_one(t, wire_type, raw, where)
+                if f is not None:  # else a newer peer's field: ignore, as protobuf does
+                    self._decode_field(result, f, wire_type, raw)
         except codec.DecodeError as exc:
             raise codec.DecodeError(f"{self.full_name}: {exc}") from None
         return result
+
+    def _decode_field(
+        self, result: Dict[str, Any], f: Field, wire_type: int, raw: codec.RawValue
+    ) -> None:
+        where = f"{self.full_name}.{f.name}"
+        t = f.type
+        if isinstance(t, MapOf):
+            key, value = t.decode_entry(_length_delimited(wire_type, raw, where))
+            result[f.name][key] = value
+        elif not f.repeated:
+            result[f.name] = _decode_one(t, wire_type, raw, where)
+        elif isinstance(t, Scalar) and t.packable and wire_type == codec.LEN:
+            result[f.name].extend(_iter_packed(t, _length_delimited(wire_type, raw, where)))
+        else:
+            result[f.name].append(_decode_one(t, wire_type, raw, where))
+
+
+class Proto:
+    """One .proto file: the messages it declares share its path and its package."""
+
+    def __init__(self, path: str, package: str) -> None:
+        self.path = path
+        self.package = package
+
+    def message(self, name: str, *fields: Field) -> Message:
+        """The message ``name`` (``Outer.Inner`` for a nested one) with these fields."""
+        return Message(f"{self.package}.{name}", self.path, fields)

@@ -10,32 +10,26 @@ import datetime
 from typing import Any, Dict, Mapping, Optional, Union
 
 from .codec import DecodeError
-from .schema import BYTES, INT32, INT64, STRING, Field, Message
+from .schema import BYTES, INT32, INT64, STRING, Field, Message, Proto
 
-EMPTY = Message("google.protobuf.Empty", "google/protobuf/empty.proto")
 
-ANY = Message(
-    "google.protobuf.Any",
-    "google/protobuf/any.proto",
-    [Field(1, "type_url", STRING), Field(2, "value", BYTES)],
+def _protobuf(file: str) -> Proto:
+    return Proto(f"google/protobuf/{file}", "google.protobuf")
+
+
+EMPTY = _protobuf("empty.proto").message("Empty")
+ANY = _protobuf("any.proto").message("Any", Field(1, "type_url", STRING), Field(2, "value", BYTES))
+FIELD_MASK = _protobuf("field_mask.proto").message(
+    "FieldMask", Field(1, "paths", STRING, repeated=True)
 )
-
-FIELD_MASK = Message(
-    "google.protobuf.FieldMask",
-    "google/protobuf/field_mask.proto",
-    [Field(1, "paths", STRING, repeated=True)],
-)
-
-DURATION = Message(
-    "google.protobuf.Duration",
-    "google/protobuf/duration.proto",
-    [Field(1, "seconds", INT64), Field(2, "nanos", INT32)],
-)
-
-RPC_STATUS = Message(
-    "google.rpc.Status",
-    "google/rpc/status.proto",
-    [Field(1, "code", INT32), Field(2, "message", STRING), Field(3, "details", ANY, repeated=True)],
+# Duration and Timestamp are both seconds and nanoseconds on the wire.
+_SECONDS_NANOS = (Field(1, "seconds", INT64), Field(2, "nanos", INT32))
+DURATION = _protobuf("duration.proto").message("Duration", *_SECONDS_NANOS)
+RPC_STATUS = Proto("google/rpc/status.proto", "google.rpc").message(
+    "Status",
+    Field(1, "code", INT32),
+    Field(2, "message", STRING),
+    Field(3, "details", ANY, repeated=True),
 )
 
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
@@ -46,9 +40,7 @@ class _Timestamp(Message):
 
     def __init__(self) -> None:
         super().__init__(
-            "google.protobuf.Timestamp",
-            "google/protobuf/timestamp.proto",
-            [Field(1, "seconds", INT64), Field(2, "nanos", INT32)],
+            "google.protobuf.Timestamp", "google/protobuf/timestamp.proto", _SECONDS_NANOS
         )
 
     def encode(self, value: Union[datetime.datetime, Mapping[str, Any], None]) -> bytes:
