@@ -8,7 +8,6 @@ import ast
 from pathlib import Path
 from typing import Iterator, Tuple
 
-import pytest
 from harness.ansible_runner import REPO
 
 MAX_LINES = 60
@@ -24,10 +23,6 @@ def _functions(path: Path) -> Iterator[Tuple[str, int]]:
             yield node.name, (node.end_lineno or node.lineno) - node.lineno + 1
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 10: the long functions of other files are being split on other branches",
-)
 def test_no_function_is_longer_than_60_lines():
     too_long = [
         f"{path.relative_to(REPO)}:{name}:{length}"

@@ -14,12 +14,7 @@ results (``_ansible/results.py`` for modules, the CLI's output module), so nothi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional
-
-try:
-    from typing import TypedDict
-except ImportError:  # Python < 3.8 cannot run the library anyway
-    TypedDict = dict  # type: ignore[assignment,misc]
+from typing import Any, Dict, List, Mapping, Optional, TypedDict
 
 
 class ActionSummary(TypedDict):
