@@ -31,13 +31,14 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.hosts_toml.writer
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile import (
     config as config_reconciler,
 )
+from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile import (
+    registry as registry_reconciler,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.config import (
     DesiredConfig,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.registry import (
     DesiredHosts,
-    apply_hosts,
-    plan_hosts,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
     Connection,
@@ -107,7 +108,8 @@ def rendered(series_binary, registry_http, _busybox_session, debian_config):
 def mirror_hosts(daemon, registry, state="present"):
     config = HostsConfig(host=HOST, server=f"https://{HOST}",
                          mirrors=[Mirror(url=registry.url, capabilities=["pull", "resolve"])])
-    apply_hosts(plan_hosts(DesiredHosts(config, str(daemon.hosts_dir), state)))
+    desired = DesiredHosts(config, str(daemon.hosts_dir), state)
+    registry_reconciler.apply(registry_reconciler.plan(desired))
 
 
 def cri_config(daemon) -> dict:
