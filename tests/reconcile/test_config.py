@@ -4,8 +4,9 @@ reasons, or the reason nothing is to be done. No daemon and no containerd binary
 
 Each file in data/config/ is one case (YAML):
   desired:  DesiredConfig's fields (path defaults to a directory that does not exist)
-  observed: file (text, absent: no file), mode (an integer: YAML 1.1 has no 0o), containerd (version, default, migrated,
-            rejects: containerd's message when it would not load the candidate; absent: none)
+  observed: file (text, absent: no file), mode (an integer: YAML 1.1 has no 0o),
+            containerd (version, default, migrated, rejects: containerd's message when it
+            would not load the candidate; absent: no containerd)
   expected: actions [{action, reason (a substring)}] or noop_reason (a substring),
             after_contains / after_lacks (substrings of the planned file), restart_required,
             effective (a subset), warnings (substrings); or error {type, match}
