@@ -6,12 +6,7 @@ Ansible shows a diff with ``before_header``/``after_header`` as a unified diff o
 
 from __future__ import annotations
 
-from typing import Callable, Optional
-
-try:
-    from typing import TypedDict
-except ImportError:  # Python < 3.8 cannot run the library anyway
-    TypedDict = dict  # type: ignore[assignment,misc]
+from typing import Callable, Optional, TypedDict
 
 NO_FILE = "/dev/null"
 
