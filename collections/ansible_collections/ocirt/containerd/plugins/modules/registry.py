@@ -152,6 +152,8 @@ actions:
   elements: dict
 """
 
+from typing import Any, Dict, Optional
+
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.argspec import table_spec
 from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.module_support import (
@@ -173,6 +175,10 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.hosts_toml.option
     HOST_OPTIONS,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile import registry
+from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.plan import (
+    Applied,
+    Plan,
+)
 
 
 def main() -> None:
@@ -187,7 +193,7 @@ def main() -> None:
         hosts_config(p), p["config_path"] or registry_config_path(p), p["state"]
     )
 
-    def report(plan, applied):
+    def report(plan: Plan, applied: Optional[Applied]) -> Dict[str, Any]:
         result = hosts_report(plan, applied)
         if module._diff:
             result["diff"] = hosts_diff(plan)
