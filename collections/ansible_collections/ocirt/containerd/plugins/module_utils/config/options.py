@@ -10,7 +10,7 @@ runtime table) are in ``placement``; the path here is the one read back.
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Dict, Optional, Sequence
 
 from ..common.options import Option, OptionTable
 from . import values as v
@@ -21,11 +21,11 @@ DEBUG_LEVELS = ("trace", "debug", "info", "warn", "warning", "error", "fatal", "
 SYSTEMD_CGROUP_RUNTIME = "runc"
 
 
-def _same(path: KeyPath) -> dict:
+def _same(path: KeyPath) -> Dict[int, KeyPath]:
     return {2: path, 3: path}
 
 
-def _cri_runtime(*keys: str) -> dict:
+def _cri_runtime(*keys: str) -> Dict[int, KeyPath]:
     return {s: (*cri_runtime_base(s), *keys) for s in (2, 3)}
 
 
@@ -34,7 +34,7 @@ def _option(
     type_: str,
     doc: str,
     check: v.Check,
-    paths: dict,
+    paths: Dict[int, KeyPath],
     choices: Optional[Sequence[str]] = None,
     elements: Optional[str] = None,
     min_version: Optional[str] = None,

@@ -133,28 +133,28 @@ def _decode(content: Optional[bytes], path: str) -> Optional[str]:
         raise ConfigParseError(f"{path} is not UTF-8 text; it was left untouched") from None
 
 
-class _Base:
-    """The document to edit and how it came to be (create/migrate actions, warnings)."""
+class _Start:
+    """How the document to edit came to be: the create/migrate actions and warnings."""
 
     def __init__(self) -> None:
         self.actions: List[Action] = []
         self.warnings: List[str] = []
 
 
-def _fresh(path: str, containerd: Optional[Containerd], schema: int, base: _Base) -> Any:
+def _fresh(path: str, containerd: Optional[Containerd], schema: int, start: _Start) -> Any:
     if containerd is not None and containerd.version[0] == (1 if schema == 2 else 2):
         text, origin = containerd.config_default(), "`containerd config default`"
     else:
         text, origin = f"version = {schema}\n", "a minimal document"
-    base.actions.append(Action("create", path, f"file does not exist; starting from {origin}"))
+    start.actions.append(Action("create", path, f"file does not exist; starting from {origin}"))
     return load(text, "containerd config default")
 
 
 def _migrated(
-    path: str, containerd: Containerd, declared: int, schema: int, base: _Base
+    path: str, containerd: Containerd, declared: int, schema: int, start: _Start
 ) -> Any:
     text = containerd.migrate(path)
-    base.actions.append(
+    start.actions.append(
         Action(
             "migrate",
             path,
@@ -163,7 +163,7 @@ def _migrated(
             f"schemas; comments of the old file are not carried over)",
         )
     )
-    base.warnings.append(
+    start.warnings.append(
         f"{path} was migrated from config version {declared} to {schema}; "
         f"its comments are not kept by `containerd config migrate`"
     )
@@ -183,11 +183,11 @@ def _cannot_convert(path: str, declared: int, schema: int) -> UnsupportedSchema:
 
 
 def _base(
-    path: str, existing: Optional[str], containerd: Optional[Containerd], schema: int, base: _Base
+    path: str, existing: Optional[str], containerd: Optional[Containerd], schema: int, start: _Start
 ) -> Any:
     """The document to edit: the file itself, its migration, or a fresh default."""
     if existing is None:
-        return _fresh(path, containerd, schema, base)
+        return _fresh(path, containerd, schema, start)
     doc = load(existing, path)
     declared = schemas.document_schema(doc)
     if declared == schema:
@@ -201,7 +201,7 @@ def _base(
             f"reads; it was left untouched"
         )
     if schema == 3 and containerd is not None and containerd.can_migrate:
-        return _migrated(path, containerd, declared, schema, base)
+        return _migrated(path, containerd, declared, schema, start)
     raise _cannot_convert(path, declared, schema)
 
 
@@ -310,20 +310,20 @@ def plan(desired: DesiredConfig, observed: Optional[ObservedConfig] = None) -> P
     options = validate_options(desired.options, version)
     path = desired.path
     existing = _decode(seen.content, path)
-    base = _Base()
+    start = _Start()
     try:
-        doc = _base(path, existing, containerd, schema, base)
+        doc = _base(path, existing, containerd, schema, start)
     except ConfigParseError as exc:
         raise ConfigParseError(f"{exc}. The file was left untouched.") from None
     changed_paths = _edit(doc, desired.settings, options, schema, version)
     after_text = dump(doc)
     schemas.check_schema_for(load(after_text, "the candidate configuration"), schema, version)
     text_changed = existing != after_text
-    actions = base.actions + _file_actions(
-        path, existing, after_text, changed_paths, seen.mode, base.actions
+    actions = start.actions + _file_actions(
+        path, existing, after_text, changed_paths, seen.mode, start.actions
     )
     effective, source = _effective(
-        desired, containerd, doc, after_text, schema, text_changed, base.warnings
+        desired, containerd, doc, after_text, schema, text_changed, start.warnings
     )
     # the meaning changed, not just comments or layout (a new file always counts)
     restart = text_changed and (existing is None or plain(load(existing)) != plain(doc))
@@ -336,7 +336,7 @@ def plan(desired: DesiredConfig, observed: Optional[ObservedConfig] = None) -> P
         effective_source=source,
         restart_required=restart,
         backup=desired.backup,
-        warnings=tuple(base.warnings),
+        warnings=tuple(start.warnings),
     )
     noop = "" if actions else f"{path} already holds the declared settings and options"
     return Plan(actions, before=existing, after=outcome, noop_reason=noop, subject=path)
