@@ -28,15 +28,17 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.hosts_toml.writer
     HostsConfig,
     Mirror,
 )
+from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile import (
+    config as config_reconciler,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile import (
+    registry as registry_reconciler,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.config import (
     DesiredConfig,
-    apply_config,
-    plan_config,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.registry import (
     DesiredHosts,
-    apply_hosts,
-    plan_hosts,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
     Connection,
@@ -72,7 +74,7 @@ def rendered(series_binary, registry_http, _busybox_session, debian_config):
     }
     if series != "1.6":  # NRI's socket is machine-wide
         settings["plugins"]["io.containerd.nri.v1.nri"] = {"disable": True}
-    plan = plan_config(DesiredConfig(
+    plan = config_reconciler.plan(DesiredConfig(
         path=str(daemon.config_path),
         containerd_binary=str(daemon.containerd_bin),
         settings=settings,
@@ -90,7 +92,7 @@ def rendered(series_binary, registry_http, _busybox_session, debian_config):
             "disabled_plugins": [DISABLED],
         },
     ))
-    apply_config(plan)
+    config_reconciler.apply(plan)
     for tag in ("1", "2"):
         push(registry_http, "ocirt/busybox", tag, _busybox_session)
     push(registry_http, "ocirt/pause", "1", _busybox_session)
@@ -106,7 +108,8 @@ def rendered(series_binary, registry_http, _busybox_session, debian_config):
 def mirror_hosts(daemon, registry, state="present"):
     config = HostsConfig(host=HOST, server=f"https://{HOST}",
                          mirrors=[Mirror(url=registry.url, capabilities=["pull", "resolve"])])
-    apply_hosts(plan_hosts(DesiredHosts(config, str(daemon.hosts_dir), state)))
+    desired = DesiredHosts(config, str(daemon.hosts_dir), state)
+    registry_reconciler.apply(registry_reconciler.plan(desired))
 
 
 def cri_config(daemon) -> dict:
@@ -116,7 +119,7 @@ def cri_config(daemon) -> dict:
 
 def test_the_file_is_the_series_schema_and_containerd_dumps_the_values(rendered):
     d = rendered.daemon
-    kinds = [a["action"] for a in rendered.plan.plan.summaries()]
+    kinds = [a["action"] for a in rendered.plan.summaries()]
     assert kinds == (["create"] if rendered.start == "none" else ["migrate"])
     dumped = tomlkit.loads(subprocess.run(
         [str(d.containerd_bin), "--config", str(d.config_path), "config", "dump"],
@@ -137,7 +140,7 @@ def test_the_file_is_the_series_schema_and_containerd_dumps_the_values(rendered)
         assert img["snapshotter"] == "native"
         assert img["registry"]["config_path"] == str(d.hosts_dir)
         assert rt["containerd"]["runtimes"]["runc"]["options"]["SystemdCgroup"] is True
-    assert rendered.plan.effective["systemd_cgroup"] is True
+    assert rendered.plan.after.effective["systemd_cgroup"] is True
 
 
 def test_running_cri_plugin_uses_systemd_cgroup_and_the_settings(rendered):

@@ -7,6 +7,9 @@ import re
 
 import pytest
 import tomlkit
+from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.registry_params import (
+    hosts_diff,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.common import atomic_file
 from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import (
     InvalidInput,
@@ -19,10 +22,11 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.hosts_toml.writer
     mask_secrets,
     render,
 )
+from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile import (
+    registry as registry_reconciler,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.registry import (
     DesiredHosts,
-    apply_hosts,
-    plan_hosts,
 )
 from harness.tls import CertificateAuthority
 
@@ -146,24 +150,25 @@ def test_invalid_hosts_input(tmp_path, bad, message):
 
 def test_plan_apply_idempotent_then_absent(tmp_path, pki):
     desired = DesiredHosts(full_config(pki), str(tmp_path))
-    plan = plan_hosts(desired)
+    plan = registry_reconciler.plan(desired)
     assert plan.changed
-    apply_hosts(plan)
+    registry_reconciler.apply(plan)
     d = tmp_path / "registry.test:5000"
     assert sorted(os.listdir(d)) == ["ca.crt", "hosts.toml", "mirror1-client.cert",
                                      "mirror1-client.key"]
     snapshot = {n: (d / n).read_bytes() for n in os.listdir(d)}
-    again = plan_hosts(desired)
-    assert not again.changed and again.plan.actions == []
+    again = registry_reconciler.plan(desired)
+    assert not again.changed and again.actions == []
     # switching the CA to a path removes the file written for the PEM content
     desired.config.endpoint.ca = pki.ca_path
-    apply_hosts(plan_hosts(desired))
+    registry_reconciler.apply(registry_reconciler.plan(desired))
     assert "ca.crt" not in os.listdir(d)
-    gone = plan_hosts(DesiredHosts(full_config(pki), str(tmp_path), "absent"))
-    assert gone.changed and "s3cret" not in str(gone.diff())
-    apply_hosts(gone)
+    gone = registry_reconciler.plan(DesiredHosts(full_config(pki), str(tmp_path), "absent"))
+    assert gone.changed and "s3cret" not in str(hosts_diff(gone))
+    registry_reconciler.apply(gone)
     assert not d.exists()
-    assert not plan_hosts(DesiredHosts(full_config(pki), str(tmp_path), "absent")).changed
+    absent = DesiredHosts(full_config(pki), str(tmp_path), "absent")
+    assert not registry_reconciler.plan(absent).changed
     assert snapshot  # (the files existed before)
 
 
@@ -171,22 +176,22 @@ def test_a_secret_made_readable_by_hand_is_made_0600_again(tmp_path, pki):
     """Mode and owner are part of the plan: hosts.toml (it carries headers) and the client
     key chmod/chown-ed by hand are rewritten 0600 root:root, and the reason says why."""
     desired = DesiredHosts(full_config(pki), str(tmp_path))
-    apply_hosts(plan_hosts(desired))
+    registry_reconciler.apply(registry_reconciler.plan(desired))
     d = tmp_path / "registry.test:5000"
     os.chmod(d / "mirror1-client.key", 0o644)
     os.chown(d / "hosts.toml", 65534, 65534)
-    plan = plan_hosts(desired)
-    assert [a.summary() for a in plan.plan.actions] == [{
+    plan = registry_reconciler.plan(desired)
+    assert [a.summary() for a in plan.actions] == [{
         "action": "write",
         "target": str(d / "hosts.toml"),
         "reason": "mirror1-client.key: mode 0644, not 0600; "
                   "hosts.toml: owner 65534:65534, not 0:0",
     }]  # fmt: skip
-    apply_hosts(plan)
+    registry_reconciler.apply(plan)
     for name in ("mirror1-client.key", "hosts.toml"):
         st = os.stat(d / name)
         assert (st.st_mode & 0o7777, st.st_uid, st.st_gid) == (0o600, 0, 0), name
-    assert not plan_hosts(desired).changed
+    assert not registry_reconciler.plan(desired).changed
 
 
 NOT_PEM = "-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n"
@@ -219,7 +224,7 @@ def test_certificates_are_checked_before_writing(tmp_path, pki, endpoint, messag
               else HostsConfig(host="r.test", endpoint=ep))
     target = tmp_path / "certs.d"
     with pytest.raises(InvalidInput, match=message) as caught:
-        plan_hosts(DesiredHosts(config, str(target)))
+        registry_reconciler.plan(DesiredHosts(config, str(target)))
     assert pki.key not in str(caught.value)
     assert not target.exists()
 
@@ -231,6 +236,6 @@ def test_valid_certificates_by_path_are_accepted(tmp_path, pki):
     cert.write_text(pki.cert)
     config = HostsConfig(host="r.test", endpoint=Endpoint(
         ca=pki.ca_path, client_cert=str(cert), client_key=str(key)))
-    plan = plan_hosts(DesiredHosts(config, str(tmp_path / "certs.d")))
-    apply_hosts(plan)
+    plan = registry_reconciler.plan(DesiredHosts(config, str(tmp_path / "certs.d")))
+    registry_reconciler.apply(plan)
     assert os.listdir(tmp_path / "certs.d" / "r.test") == ["hosts.toml"]

@@ -8,11 +8,12 @@ import subprocess
 
 import pytest
 import tomlkit
-from ansible_collections.ocirt.containerd.plugins.module_utils.config import placement
+from ansible_collections.ocirt.containerd.plugins.module_utils.config import placement, schema
+from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile import (
+    config as config_reconciler,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.config import (
     DesiredConfig,
-    apply_config,
-    plan_config,
 )
 
 V2_CRI = ("plugins", "io.containerd.grpc.v1.cri")
@@ -128,12 +129,12 @@ def test_assignments_match_the_hand_written_table(schema, version):
 
 
 def test_version_to_schema():
-    assert placement.schema_for_version((1, 6, 20)) == 2
-    assert placement.schema_for_version((1, 7, 24)) == 2
-    assert placement.schema_for_version((2, 0, 0)) == 3
-    assert placement.schema_for_version((2, 2, 1)) == 3
+    assert schema.schema_for_version((1, 6, 20)) == 2
+    assert schema.schema_for_version((1, 7, 24)) == 2
+    assert schema.schema_for_version((2, 0, 0)) == 3
+    assert schema.schema_for_version((2, 2, 1)) == 3
     with pytest.raises(Exception, match=r"config version 4 .*config_version: 3"):
-        placement.schema_for_version((2, 3, 0))
+        schema.schema_for_version((2, 3, 0))
 
 
 @pytest.mark.parametrize("start", ["none", "debian12"])
@@ -154,16 +155,16 @@ def test_each_series_reads_every_option_where_it_was_written(series_binary, tmp_
     want = expected(series_binary.schema, version[:2])
     want[("imports",)] = [str(extra)]
     desired = DesiredConfig(path=str(path), options=values, containerd_binary=series_binary.path)
-    plan = plan_config(desired)
-    assert plan.changed and plan.restart_required
-    kinds = [a.kind for a in plan.plan.actions]
+    plan = config_reconciler.plan(desired)
+    assert plan.changed and plan.after.restart_required
+    kinds = [a.kind for a in plan.actions]
     if start == "none":
         assert kinds == ["create"]
     elif series_binary.schema == 3:
         assert kinds == ["migrate"]  # a v2 file under 2.x is migrated, never patched
     else:
         assert kinds == ["update"]
-    apply_config(plan)
+    config_reconciler.apply(plan)
     text = path.read_text()
     written = tomlkit.loads(text).unwrap()
     assert written["version"] == series_binary.schema
@@ -182,13 +183,13 @@ def test_each_series_reads_every_option_where_it_was_written(series_binary, tmp_
             continue
         assert lookup(dumped, key_path) == value, ("containerd does not read", key_path)
     # effective settings come from containerd's dump
-    assert plan.effective_source == "containerd config dump"
-    assert plan.effective["systemd_cgroup"] is True
-    assert plan.effective["sandbox_image"] == "registry.test/pause:ocirt"
-    assert plan.effective["cni_bin_dir"] == "/srv/ocirt/cni/bin"
+    assert plan.after.effective_source == "containerd config dump"
+    assert plan.after.effective["systemd_cgroup"] is True
+    assert plan.after.effective["sandbox_image"] == "registry.test/pause:ocirt"
+    assert plan.after.effective["cni_bin_dir"] == "/srv/ocirt/cni/bin"
 
-    again = plan_config(desired)
-    assert not again.changed and again.plan.actions == [] and not again.restart_required
+    again = config_reconciler.plan(desired)
+    assert not again.changed and again.actions == [] and not again.after.restart_required
     assert path.read_text() == text
 
 
@@ -208,9 +209,9 @@ def test_systemd_cgroup_under_the_1x_section_is_ignored_by_2x(series_binary, tmp
         capture_output=True, text=True, check=True).stdout).unwrap()
     assert lookup(dump, (*V3_RT, "containerd", "runtimes", "runc", "options",
                          "SystemdCgroup")) is False
-    plan = plan_config(DesiredConfig(path=str(wrong), options={"systemd_cgroup": True},
+    plan = config_reconciler.plan(DesiredConfig(path=str(wrong), options={"systemd_cgroup": True},
                                      containerd_binary=series_binary.path))
-    assert plan.effective["systemd_cgroup"] is True
-    after = tomlkit.loads(plan.after_text).unwrap()
+    assert plan.after.effective["systemd_cgroup"] is True
+    after = tomlkit.loads(plan.after.text).unwrap()
     assert lookup(after, (*V3_RT, "containerd", "runtimes", "runc", "options",
                           "SystemdCgroup")) is True

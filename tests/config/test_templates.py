@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 import tomlkit
+from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile import (
+    config as config_reconciler,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.config import (
     DesiredConfig,
-    apply_config,
-    plan_config,
 )
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "config_templates" / "containerd"
@@ -46,11 +47,12 @@ def test_profile_loads_in_matching_containerd_and_keeps_comments(series_binary, 
 
     path = tmp_path / "config.toml"
     path.write_text(source.read_text())
-    plan = plan_config(DesiredConfig(path=str(path), containerd_binary=series_binary.path,
-                                     options={"debug_level": "warn"}))
-    apply_config(plan)
+    plan = config_reconciler.plan(DesiredConfig(path=str(path),
+                                                containerd_binary=series_binary.path,
+                                                options={"debug_level": "warn"}))
+    config_reconciler.apply(plan)
     comments = [line.strip() for line in source.read_text().splitlines()
                 if line.strip().startswith("#")]
     text = path.read_text()
     assert all(c in text for c in comments)
-    assert plan.effective["debug_level"] == "warn"
+    assert plan.after.effective["debug_level"] == "warn"

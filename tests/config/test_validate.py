@@ -12,10 +12,11 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors imp
     InvalidInput,
     UnsupportedSchema,
 )
+from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile import (
+    config as config_reconciler,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.config import (
     DesiredConfig,
-    apply_config,
-    plan_config,
 )
 
 
@@ -28,7 +29,7 @@ def config_file(tmp_path, series_binary):
 
 def attempt(path, binary, **kw):
     desired = DesiredConfig(path=str(path), containerd_binary=binary.path, **kw)
-    return apply_config(plan_config(desired))
+    return config_reconciler.apply(config_reconciler.plan(desired))
 
 
 @pytest.mark.parametrize(
@@ -103,7 +104,7 @@ def test_newer_schema_than_containerd_reads_is_refused(tmp_path, series_binary):
     if series_binary.schema == 3:
         with pytest.raises(UnsupportedSchema, match=r"reads config versions up to 3, not 4|"
                                                      r"allowed: 2 .*3"):
-            plan_config(DesiredConfig(path=str(path), config_version=4,
+            config_reconciler.plan(DesiredConfig(path=str(path), config_version=4,
                                       containerd_binary=series_binary.path))
         return
     # containerd 1.6 itself would start with a version 3 file and ignore its CRI settings
@@ -116,7 +117,7 @@ def test_explicit_version_the_binary_cannot_read(tmp_path, series_binary):
     if series_binary.schema != 2:
         pytest.skip("a 1.x containerd shows this")
     with pytest.raises(UnsupportedSchema, match=r"reads config versions up to 2, not 3"):
-        plan_config(DesiredConfig(path=str(tmp_path / "c.toml"), config_version=3,
+        config_reconciler.plan(DesiredConfig(path=str(tmp_path / "c.toml"), config_version=3,
                                   containerd_binary=series_binary.path))
     assert not (tmp_path / "c.toml").exists()
 
@@ -129,5 +130,5 @@ def test_settings_cannot_change_the_version_line(config_file, series_binary):
 def test_missing_binary_is_a_clear_error(tmp_path):
     with pytest.raises(Exception, match=r"containerd_binary /nonexistent/containerd is not an "
                                         r"executable file"):
-        plan_config(DesiredConfig(path=str(tmp_path / "c.toml"),
+        config_reconciler.plan(DesiredConfig(path=str(tmp_path / "c.toml"),
                                   containerd_binary="/nonexistent/containerd"))

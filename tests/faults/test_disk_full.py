@@ -26,10 +26,11 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.images.pull impor
     RegistryAccess,
     pull_image,
 )
+from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile import (
+    config as config_reconciler,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.config import (
     DesiredConfig,
-    apply_config,
-    plan_config,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
     Connection,
@@ -180,20 +181,20 @@ def old_file_intact(directory: Path, *others: str) -> None:
 @pytest.mark.parametrize("backup", [False, True])
 def test_config_write_to_a_full_disk_fails_clearly(small_fs, backup):
     fill(small_fs)
-    plan = plan_config(desired(small_fs, backup))
+    plan = config_reconciler.plan(desired(small_fs, backup))
     assert plan.changed
     with pytest.raises(OcirtError) as failure:
-        apply_config(plan)
+        config_reconciler.apply(plan)
     message = str(failure.value)
     assert str(small_fs / "config.toml") in message and "No space left on device" in message
     old_file_intact(small_fs, "filler")  # no temporary file, no half-written backup
 
 
 def test_config_write_to_a_read_only_file_system_fails_clearly(small_fs):
-    plan = plan_config(desired(small_fs))
+    plan = config_reconciler.plan(desired(small_fs))
     subprocess.run(["mount", "-o", "remount,ro", str(small_fs)], check=True, timeout=30)
     with pytest.raises(OcirtError) as failure:
-        apply_config(plan)
+        config_reconciler.apply(plan)
     message = str(failure.value)
     assert str(small_fs / "config.toml") in message and "Read-only file system" in message
     old_file_intact(small_fs)

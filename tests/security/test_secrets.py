@@ -335,14 +335,20 @@ def _key_body(client) -> bytes:
 def test_registry_module_header_and_client_key(test_ca, tmp_path):
     """Masked in the module's results and diffs, and in ocirt's own plan (the CLI and other
     front ends have no Ansible to scrub no_log values for them); files holding them 0600."""
+    from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.registry_params import (
+        hosts_diff,
+        hosts_report,
+    )
     from ansible_collections.ocirt.containerd.plugins.module_utils.hosts_toml.writer import (
         Endpoint,
         HostsConfig,
         Mirror,
     )
+    from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile import (
+        registry as registry_reconciler,
+    )
     from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.registry import (
         DesiredHosts,
-        plan_hosts,
     )
 
     header_secret = "Bearer " + os.urandom(12).hex()
@@ -378,8 +384,9 @@ def test_registry_module_header_and_client_key(test_ca, tmp_path):
         endpoint=Endpoint(header={"Authorization": header_secret}),
         mirrors=[Mirror(url="https://mirror.test", header={"X-Token": [header_secret + "-m"]})],
     )
-    changed = plan_hosts(DesiredHosts(config, str(tmp_path / "library")))
-    for shown in (changed.result(), changed.diff()):
+    changed = registry_reconciler.plan(DesiredHosts(config, str(tmp_path / "library")))
+    for shown in ({**hosts_report(changed, None), "actions": changed.summaries()},
+                  hosts_diff(changed)):
         assert secrets.found_in(json.dumps(shown).encode()) == [], shown
     inputs = [client.cert_path, client.key_path, host / "hosts.toml", host / "client.key"]
     assert_no_secret_in_files(secrets, start, [tmp_path], inputs)

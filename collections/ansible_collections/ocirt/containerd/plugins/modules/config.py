@@ -218,89 +218,96 @@ actions:
   sample: [{"action": "update", "target": "/etc/containerd/config.toml", "reason": "changed: debug.level"}]
 """
 
+from typing import Any, Callable, Dict, Optional
+
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.argspec import table_spec
+from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.file_diff import (
+    file_diff,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.module_support import (
     argument_spec,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.runner import (
+    run_reconciler,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.common.defaults import (
     DEFAULT_CONFIG_FILE,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import OcirtError
 from ansible_collections.ocirt.containerd.plugins.module_utils.config.document import (
     TOMLKIT_IMPORT_ERROR,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.config.placement import (
-    TYPED_OPTIONS,
+from ansible_collections.ocirt.containerd.plugins.module_utils.config.masking import (
+    mask_config_text,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.config import (
-    DesiredConfig,
-    apply_config,
-    plan_config,
+from ansible_collections.ocirt.containerd.plugins.module_utils.config.options import (
+    CONFIG_OPTIONS,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile import config
+from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.plan import (
+    Applied,
+    Plan,
 )
 
-TYPED_SPEC = {
-    "systemd_cgroup": {"type": "bool"},
-    "sandbox_image": {"type": "str"},
-    "snapshotter": {"type": "str"},
-    "default_runtime": {"type": "str"},
-    "runtimes": {"type": "dict"},
-    "registry_config_path": {"type": "path"},
-    "max_container_log_line_size": {"type": "int"},
-    "root_dir": {"type": "path"},
-    "state_dir": {"type": "path"},
-    "grpc_address": {"type": "path"},
-    "grpc_uid": {"type": "int"},
-    "grpc_gid": {"type": "int"},
-    "debug_level": {
-        "type": "str",
-        "choices": ["trace", "debug", "info", "warn", "warning", "error", "fatal", "panic"],
-    },
-    "disabled_plugins": {"type": "list", "elements": "str"},
-    "cni_bin_dir": {"type": "path"},
-    "cni_conf_dir": {"type": "path"},
-    "enable_cdi": {"type": "bool"},
-    "oom_score": {"type": "int"},
-    "metrics_address": {"type": "str"},
-    "imports": {"type": "list", "elements": "str"},
+FILE_SPEC: Dict[str, Dict[str, Any]] = {
+    "path": {"type": "path", "default": DEFAULT_CONFIG_FILE},
+    "settings": {"type": "dict", "default": {}},
+    "config_version": {"type": "int", "choices": [2, 3]},
+    "containerd_binary": {"type": "path"},
+    "validate": {"type": "bool", "default": True},
+    "backup": {"type": "bool", "default": False},
 }
+
+
+def _desired(params: Dict[str, Any]) -> config.DesiredConfig:
+    return config.DesiredConfig(
+        path=params["path"],
+        settings=params["settings"],
+        options={name: params[name] for name in CONFIG_OPTIONS.names()},
+        config_version=params["config_version"],
+        containerd_binary=params["containerd_binary"],
+        validate=params["validate"],
+        backup=params["backup"],
+    )
+
+
+def _reporter(module: AnsibleModule) -> Callable[[Plan, Optional[Applied]], Dict[str, Any]]:
+    def report(plan: Plan, applied: Optional[Applied]) -> Dict[str, Any]:
+        outcome: config.ConfigOutcome = plan.after
+        for warning in outcome.warnings:
+            module.warn(warning)
+        result: Dict[str, Any] = {
+            "path": outcome.path,
+            "backup_file": applied.details["backup_file"] if applied else None,
+            "restart_required": outcome.restart_required,
+            "config_version": outcome.schema,
+            "containerd_version": outcome.containerd_version,
+            "effective": outcome.effective,
+            "effective_source": outcome.effective_source,
+        }
+        if module._diff:
+            after = outcome.text if plan.changed else plan.before
+            result["diff"] = file_diff(outcome.path, plan.before, after, mask_config_text)
+        return result
+
+    return report
 
 
 def main() -> None:
     module = AnsibleModule(
-        argument_spec=argument_spec(
-            path={"type": "path", "default": DEFAULT_CONFIG_FILE},
-            settings={"type": "dict", "default": {}},
-            config_version={"type": "int", "choices": [2, 3]},
-            containerd_binary={"type": "path"},
-            validate={"type": "bool", "default": True},
-            backup={"type": "bool", "default": False},
-            **TYPED_SPEC,
-        ),
+        argument_spec=argument_spec(**FILE_SPEC, **table_spec(CONFIG_OPTIONS)),
         supports_check_mode=True,
     )
     if TOMLKIT_IMPORT_ERROR is not None:
         module.fail_json(msg=missing_required_lib("tomlkit"), exception=TOMLKIT_IMPORT_ERROR)
-    p = module.params
-    desired = DesiredConfig(
-        path=p["path"],
-        settings=p["settings"],
-        options={name: p[name] for name in TYPED_OPTIONS},
-        config_version=p["config_version"],
-        containerd_binary=p["containerd_binary"],
-        validate=p["validate"],
-        backup=p["backup"],
+    desired = _desired(module.params)
+    run_reconciler(
+        module,
+        lambda _conn: config.plan(desired),
+        lambda _conn, planned: config.apply(planned),
+        _reporter(module),
+        connect=False,
     )
-    try:
-        plan = plan_config(desired)
-        backup_file = None if module.check_mode else apply_config(plan)
-    except OcirtError as exc:
-        module.fail_json(msg=str(exc), error=type(exc).__name__, path=p["path"])
-    result = plan.result(backup_file)
-    for warning in result.pop("warnings"):
-        module.warn(warning)
-    if module._diff:
-        result["diff"] = plan.diff()
-    module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -147,92 +147,60 @@ actions:
   elements: dict
 """
 
+from typing import Any, Dict, Optional
+
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.argspec import table_spec
 from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.module_support import (
     argument_spec,
     registry_config_path,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import OcirtError
+from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.registry_params import (
+    hosts_config,
+    hosts_diff,
+    hosts_report,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.runner import (
+    run_reconciler,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.config.document import (
     TOMLKIT_IMPORT_ERROR,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.hosts_toml.writer import (
-    Endpoint,
-    HostsConfig,
-    Mirror,
+from ansible_collections.ocirt.containerd.plugins.module_utils.hosts_toml.options import (
+    HOST_OPTIONS,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.registry import (
-    DesiredHosts,
-    apply_hosts,
-    plan_hosts,
+from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile import registry
+from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.plan import (
+    Applied,
+    Plan,
 )
-
-CAPS = ["pull", "resolve", "push"]
-ENDPOINT_SPEC = {
-    "capabilities": {"type": "list", "elements": "str", "choices": CAPS},
-    "ca": {"type": "str"},
-    "client_cert": {"type": "str"},
-    "client_key": {"type": "str", "no_log": True},
-    "skip_verify": {"type": "bool"},
-    "header": {"type": "dict", "no_log": True},
-    "override_path": {"type": "bool"},
-}
-
-
-def _header(value):
-    return {
-        k: [str(x) for x in v] if isinstance(v, list) else str(v) for k, v in (value or {}).items()
-    }
 
 
 def main() -> None:
-    mirror_spec = dict(ENDPOINT_SPEC)
-    mirror_spec["capabilities"] = dict(ENDPOINT_SPEC["capabilities"], default=["pull", "resolve"])
-    mirror_spec["url"] = {"type": "str", "required": True}
     module = AnsibleModule(
-        argument_spec=argument_spec(
-            config_path={"type": "path"},
-            host={"type": "str", "required": True},
-            state={"type": "str", "choices": ["present", "absent"], "default": "present"},
-            server={"type": "str"},
-            mirrors={"type": "list", "elements": "dict", "default": [], "options": mirror_spec},
-            **ENDPOINT_SPEC,
-        ),
+        argument_spec=argument_spec(config_path={"type": "path"}, **table_spec(HOST_OPTIONS)),
         supports_check_mode=True,
     )
     if TOMLKIT_IMPORT_ERROR is not None:
         module.fail_json(msg=missing_required_lib("tomlkit"), exception=TOMLKIT_IMPORT_ERROR)
     p = module.params
-
-    def endpoint(cls, values, **extra):
-        return cls(
-            capabilities=values["capabilities"],
-            ca=values["ca"],
-            client_cert=values["client_cert"],
-            client_key=values["client_key"],
-            skip_verify=values["skip_verify"],
-            header=_header(values["header"]),
-            override_path=values["override_path"],
-            **extra,
-        )
-
-    config = HostsConfig(
-        host=p["host"],
-        server=p["server"],
-        endpoint=endpoint(Endpoint, p),
-        mirrors=[endpoint(Mirror, m, url=m["url"]) for m in p["mirrors"]],
+    desired = registry.DesiredHosts(
+        hosts_config(p), p["config_path"] or registry_config_path(p), p["state"]
     )
-    try:
-        directory = p["config_path"] or registry_config_path(p)
-        plan = plan_hosts(DesiredHosts(config, directory, p["state"]))
-        if not module.check_mode:
-            apply_hosts(plan)
-    except OcirtError as exc:
-        module.fail_json(msg=str(exc), error=type(exc).__name__)
-    result = plan.result()
-    if module._diff:
-        result["diff"] = plan.diff()
-    module.exit_json(**result)
+
+    def report(plan: Plan, applied: Optional[Applied]) -> Dict[str, Any]:
+        result = hosts_report(plan, applied)
+        if module._diff:
+            result["diff"] = hosts_diff(plan)
+        return result
+
+    run_reconciler(
+        module,
+        lambda _conn: registry.plan(desired),
+        lambda _conn, planned: registry.apply(planned),
+        report,
+        connect=False,
+    )
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import os
 import re
 import shutil
 import subprocess
-from typing import List, Optional, Tuple
+from typing import List, Optional, Protocol, Tuple
 
 from ..common.defaults import SYSTEM_PATH
 from ..common.errors import ContainerdBinaryError
@@ -45,6 +45,25 @@ def find_binary(path: Optional[str] = None) -> str:
             "or set config_version explicitly (validation by containerd is then skipped)"
         )
     return found
+
+
+class Containerd(Protocol):
+    """What the config planner asks of a containerd: a binary here, recorded answers in tests."""
+
+    path: str
+    version: Version
+
+    @property
+    def version_string(self) -> str: ...
+
+    @property
+    def can_migrate(self) -> bool: ...
+
+    def config_default(self) -> str: ...
+
+    def migrate(self, config_path: str) -> str: ...
+
+    def dump(self, config_path: str) -> subprocess.CompletedProcess: ...
 
 
 class ContainerdBinary:

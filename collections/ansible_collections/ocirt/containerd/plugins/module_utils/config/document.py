@@ -15,11 +15,11 @@ from ..common.errors import ConfigParseError
 try:
     import tomlkit
     from tomlkit.exceptions import TOMLKitError
-    from tomlkit.items import AoT, InlineTable, Table
+    from tomlkit.items import AoT, InlineTable, Item, Table
 
     TOMLKIT_IMPORT_ERROR: Optional[str] = None
 except ImportError as exc:  # reported by front ends as a missing requirement
-    tomlkit = None
+    tomlkit = None  # type: ignore[assignment]
     TOMLKIT_IMPORT_ERROR = str(exc)
 
     class TOMLKitError(Exception):  # type: ignore[no-redef]
@@ -101,7 +101,7 @@ def _indent_like_siblings(table: Any, key: str) -> None:
     if not isinstance(table, Table):
         return
     item = table.value.item(key) if key in table.value else None
-    if item is None or isinstance(item, (Table, AoT)):
+    if not isinstance(item, Item) or isinstance(item, (Table, AoT)):
         return
     for other_key, other in table.value.body:
         if other_key is None or other_key.key == key or isinstance(other, (Table, AoT)):

@@ -19,29 +19,28 @@ from urllib.parse import urlsplit
 from ..common.defaults import DEFAULT_REGISTRY_CONFIG_PATH
 from ..common.errors import InvalidInput
 from ..registry.reference import DEFAULT_DOMAIN, DOCKER_HUB_HOST
+from .options import CAPABILITIES
 
-try:  # Python 3.11+
-    import tomllib as _toml_reader
 
-    def _loads(text: str) -> Dict[str, Any]:
-        return _toml_reader.loads(text)
-
-except ImportError:  # managed nodes with older Python read it with tomlkit
+def _loads(text: str) -> Dict[str, Any]:
+    """hosts.toml as data: tomllib on Python 3.11+, tomlkit on older managed nodes."""
     try:
-        import tomlkit as _toml_reader  # type: ignore[no-redef]
-
-        def _loads(text: str) -> Dict[str, Any]:
-            return _toml_reader.parse(text).unwrap()
-
+        import tomllib
     except ImportError:
-        _toml_reader = None
-
-        def _loads(text: str) -> Dict[str, Any]:
-            raise InvalidInput("reading hosts.toml needs Python 3.11+ or the tomlkit package")
+        pass
+    else:
+        return tomllib.loads(text)
+    try:
+        import tomlkit
+    except ImportError:
+        raise InvalidInput(
+            "reading hosts.toml needs Python 3.11+ or the tomlkit package"
+        ) from None
+    return tomlkit.parse(text).unwrap()
 
 
 DEFAULT_CONFIG_PATH = DEFAULT_REGISTRY_CONFIG_PATH  # containerd's documented config_path
-ALL_CAPABILITIES = ("pull", "resolve", "push")
+ALL_CAPABILITIES = CAPABILITIES
 LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
 
 

@@ -7,7 +7,7 @@ same format is read by the pull side of this library (module_utils/registry).
 
 Certificates and keys may be given as paths or as PEM content; content is written to files
 beside hosts.toml (keys mode 0600) and referenced by path; either is parsed first
-(config/pem.py), so a bad one is refused before anything is written. Header values are secrets
+(hosts_toml/pem.py), so a bad one is refused before anything is written. Header values are secrets
 (authorization tokens): a hosts.toml with headers is mode 0600 and diffs show them masked.
 """
 
@@ -20,11 +20,11 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 
 from ..common.errors import ConfigParseError, InvalidInput
 from ..config.document import load, tomlkit
+from .options import ENDPOINT_OPTIONS
 from .pem import check_certificates, check_pair, is_pem
 
 HOSTS_FILE = "hosts.toml"
 DEFAULT_HOST = "_default"
-CAPABILITIES = ("pull", "resolve", "push")
 MASK = "********"
 HEADER_COMMENT = "Managed by ocirt (ocirt.containerd.registry); local edits are replaced."
 HOST_RE = re.compile(
@@ -54,40 +54,17 @@ class Endpoint:
     override_path: Optional[bool] = None
 
     def validate(self, where: str) -> None:
-        if self.capabilities is not None:
-            bad = [c for c in self.capabilities if c not in CAPABILITIES]
-            if bad or not isinstance(self.capabilities, list):
-                raise InvalidInput(
-                    f"{where}capabilities: {bad or self.capabilities!r} not allowed; "
-                    f"allowed: {', '.join(CAPABILITIES)}"
-                )
-        for name in ("ca", "client_cert", "client_key"):
-            value = getattr(self, name)
-            if value is None:
-                continue
-            if (
-                not isinstance(value, str)
-                or not value
-                or (not is_pem(value) and not value.startswith("/"))
-            ):
-                raise InvalidInput(
-                    f"{where}{name}: allowed: an absolute path or PEM content (-----BEGIN ...)"
-                )
+        """Each setting as its option declares, then the certificates themselves."""
+        for option in ENDPOINT_OPTIONS:
+            value = getattr(self, option.name)
+            if value is not None and value != {} and option.validator is not None:
+                option.validator(f"{where}{option.name}", value)
         if self.client_key is not None and self.client_cert is None:
             raise InvalidInput(f"{where}client_key needs client_cert")
         if self.ca is not None:
             check_certificates(self.ca, f"{where}ca")
         if self.client_cert is not None:
             check_pair(self.client_cert, self.client_key, where)
-        for name, value in self.header.items():
-            ok = isinstance(value, str) or (
-                isinstance(value, list) and value and all(isinstance(v, str) for v in value)
-            )
-            if not re.match(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", str(name)) or not ok:
-                raise InvalidInput(
-                    f"{where}header {name}: allowed: an HTTP header name with a string or "
-                    f"list of strings as value"
-                )
 
 
 @dataclass
@@ -157,18 +134,14 @@ def _endpoint_table(
         table["ca"] = materialise(ep.ca, "ca.crt", 0o644)
     if ep.client_cert is not None:
         cert = materialise(ep.client_cert, "client.cert", 0o644)
-        if ep.client_key is not None:
-            table["client"] = [[cert, materialise(ep.client_key, "client.key", 0o600)]]
-        else:
-            table["client"] = cert
-    if ep.skip_verify is not None:
-        table["skip_verify"] = ep.skip_verify
-    if ep.override_path is not None:
-        table["override_path"] = ep.override_path
+        key = ep.client_key
+        table["client"] = cert if key is None else [[cert, materialise(key, "client.key", 0o600)]]
+    for flag in ("skip_verify", "override_path"):
+        if getattr(ep, flag) is not None:
+            table[flag] = getattr(ep, flag)
     if ep.header:
         header = tomlkit.table()
-        for k in ep.header:
-            v = ep.header[k]
+        for k, v in ep.header.items():
             header[k] = list(v) if isinstance(v, list) else v
         table["header"] = header
 

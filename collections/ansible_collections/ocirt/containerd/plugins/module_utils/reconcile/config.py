@@ -1,16 +1,18 @@
 """config.toml in its declared state: settings merged, typed options placed for the schema
 the installed containerd reads, validated by that containerd, then replaced atomically.
 
-plan_config() decides everything (check mode shows it); apply_config() only writes the
-planned bytes. ``restart_required`` is true only when the meaning changed (a comment-only or
-formatting change does not need containerd restarted).
+``plan`` decides everything (check mode shows it); ``apply`` only writes the planned bytes.
+What is observed (the file's bytes and mode, the installed containerd) is a plain
+``ObservedConfig``, so the planner also runs on recorded data. ``restart_required`` is true
+only when the meaning changed (a comment-only or formatting change does not need containerd
+restarted).
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from ..common.atomic_file import atomic_write, file_mode, read_bytes
 from ..common.defaults import DEFAULT_CONFIG_FILE
@@ -22,7 +24,8 @@ from ..common.errors import (
     UnsupportedSchema,
 )
 from ..config import placement
-from ..config.binary import ContainerdBinary, find_binary
+from ..config import schema as schemas
+from ..config.binary import Containerd, ContainerdBinary, find_binary
 from ..config.document import (
     check_values,
     dump,
@@ -33,27 +36,15 @@ from ..config.document import (
     require_tomlkit,
     set_path,
 )
-from ..config.validate import (
-    check_schema_for,
-    document_schema,
-    validate_candidate,
-    validate_options,
-)
-from .plan import Action, Plan
+from ..config.validate import validate_candidate, validate_options
+from .plan import Action, Applied, Plan
 
-DEFAULT_PATH = DEFAULT_CONFIG_FILE
 FILE_MODE = 0o644
-MASK = "********"
-#: keys whose values are secrets wherever they appear (CRI registry auths of schema 2)
-SECRET_KEYS = frozenset(
-    {"password", "auth", "identitytoken", "identity_token", "token", "registry_token"}
-)
-SECRET_TABLES = frozenset({"headers", "header"})
 
 
 @dataclass
 class DesiredConfig:
-    path: str = DEFAULT_PATH
+    path: str = DEFAULT_CONFIG_FILE
     settings: Dict[str, Any] = field(default_factory=dict)
     options: Dict[str, Any] = field(default_factory=dict)  # typed options, None = unmanaged
     config_version: Optional[int] = None
@@ -63,251 +54,183 @@ class DesiredConfig:
 
 
 @dataclass
-class ConfigPlan:
-    plan: Plan
+class ObservedConfig:
+    """The file as it is and the containerd that will read it (None: none was found)."""
+
+    content: Optional[bytes]  # None: the file does not exist
+    mode: Optional[int]
+    containerd: Optional[Containerd]
+
+
+@dataclass(frozen=True)
+class ConfigOutcome:
+    """``Plan.after``: the planned file and what containerd will read from it."""
+
     path: str
-    before_text: Optional[str]
-    after_text: str
-    restart_required: bool
+    text: str
     schema: int
     containerd_version: Optional[str]
     effective: Dict[str, Any]
     effective_source: str
-    backup: bool = False
-    warnings: List[str] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        return self.plan.changed
-
-    def diff(self) -> Dict[str, Any]:
-        """Ansible's diff: the file before and after (secrets masked), shown unified."""
-        return {
-            "before": mask_config_text(self.before_text or ""),
-            "after": mask_config_text(self.after_text)
-            if self.changed
-            else mask_config_text(self.before_text or ""),
-            "before_header": self.path if self.before_text is not None else "/dev/null",
-            "after_header": self.path,
-        }
-
-    def result(self, backup_file: Optional[str] = None) -> Dict[str, Any]:
-        return {
-            "changed": self.changed,
-            "path": self.path,
-            "backup_file": backup_file,
-            "restart_required": self.restart_required if self.changed else False,
-            "config_version": self.schema,
-            "containerd_version": self.containerd_version,
-            "effective": self.effective,
-            "effective_source": self.effective_source,
-            "actions": self.plan.summaries(),
-            "warnings": list(self.warnings),
-        }
+    restart_required: bool
+    backup: bool
+    warnings: Tuple[str, ...] = ()
 
 
-def _mask(node: Any, in_secret_table: bool = False) -> None:
-    if not hasattr(node, "items"):
-        return
-    for key, value in list(node.items()):
-        if hasattr(value, "items"):
-            _mask(value, in_secret_table or key in SECRET_TABLES)
-        elif (in_secret_table or key.lower() in SECRET_KEYS) and plain(value) not in ("", []):
-            node[key] = [MASK for _ in value] if isinstance(plain(value), list) else MASK
-
-
-def mask_config_text(text: str) -> str:
-    """config.toml text with registry secrets (headers, auth, passwords) masked."""
-    if not text or not any(w in text for w in (*SECRET_KEYS, *SECRET_TABLES)):
-        return text
+def observe(desired: DesiredConfig) -> ObservedConfig:
+    """Read the file and find the containerd binary (none is fine with a config_version)."""
     try:
-        doc = load(text)
-    except ConfigParseError:
-        return "# (not valid TOML; not shown because it may hold secrets)\n"
-    _mask(doc)
-    return dump(doc)
-
-
-def _binary(desired: DesiredConfig) -> Optional[ContainerdBinary]:
-    try:
-        return ContainerdBinary(find_binary(desired.containerd_binary))
+        containerd: Optional[Containerd] = ContainerdBinary(find_binary(desired.containerd_binary))
     except ContainerdBinaryError:
         if desired.containerd_binary or desired.config_version is None:
             raise
-        return None
+        containerd = None
+    return ObservedConfig(read_bytes(desired.path), file_mode(desired.path), containerd)
 
 
-def _target_schema(desired: DesiredConfig, binary: Optional[ContainerdBinary]) -> int:
-    if desired.config_version is not None:
-        schema = desired.config_version
-        if schema not in placement.SCHEMAS:
-            raise UnsupportedSchema(
-                f"config_version: {schema} is not allowed; allowed: 2 (containerd 1.6/1.7), "
-                f"3 (containerd 2.0-2.2). Version 4 (containerd 2.3+) is not written yet."
-            )
-        if binary is not None and schema > placement.max_schema_read(binary.version):
-            raise UnsupportedSchema(
-                f"config_version: containerd {binary.version_string} reads config versions up "
-                f"to {placement.max_schema_read(binary.version)}, not {schema}"
-            )
-        return schema
-    if binary is None:  # _binary() raises instead when no version is given
-        raise UnsupportedSchema("config_version is needed when no containerd binary is found")
-    return placement.schema_for_version(binary.version)
-
-
-def _base(
-    desired: DesiredConfig,
-    binary: Optional[ContainerdBinary],
-    schema: int,
-    existing: Optional[str],
-    actions: List[Action],
-    warnings: List[str],
-) -> Any:
-    """The document to edit: the file itself, its migration, or a fresh default."""
-    path = desired.path
-    if existing is None:
-        if binary is not None and binary.version[0] == (1 if schema == 2 else 2):
-            text, origin = binary.config_default(), "`containerd config default`"
-        else:
-            text, origin = f"version = {schema}\n", "a minimal document"
-        actions.append(Action("create", path, f"file does not exist; starting from {origin}"))
-        return load(text, "containerd config default")
-    doc = load(existing, path)
-    declared = document_schema(doc)
-    if declared == schema:
-        return doc
-    if declared > schema:
-        who = f"containerd {binary.version_string}" if binary else f"config_version {schema}"
-        raise UnsupportedSchema(
-            f"{path} is config version {declared}, newer than version {schema} that {who} "
-            f"reads; it was left untouched"
-        )
-    if schema == 3 and binary is not None and binary.can_migrate:
-        text = binary.migrate(path)
-        actions.append(
-            Action(
-                "migrate",
-                path,
-                f"version {declared} file converted to version {schema} with containerd "
-                f"{binary.version_string}'s `config migrate` (keys are never patched across "
-                f"schemas; comments of the old file are not carried over)",
-            )
-        )
-        warnings.append(
-            f"{path} was migrated from config version {declared} to {schema}; "
-            f"its comments are not kept by `containerd config migrate`"
-        )
-        return load(text, "containerd config migrate output")
-    raise UnsupportedSchema(
-        f"{path} is config version {declared} but version {schema} is wanted; converting "
-        f"needs containerd 2.x's `config migrate`"
-        + (
-            " (set containerd_binary to a containerd 2.x)"
-            if schema == 3
-            else " (a file without a version line is version 1: convert it to version 2 by hand)"
-        )
-        + "; the file was left untouched"
-    )
-
-
-def plan_config(desired: DesiredConfig) -> ConfigPlan:
+def _check_request(desired: DesiredConfig) -> None:
     require_tomlkit()
-    path = desired.path
-    if not path or not os.path.isabs(path):
-        raise InvalidInput(f"path: {path!r} is not allowed; allowed: an absolute path")
+    if not desired.path or not os.path.isabs(desired.path):
+        raise InvalidInput(f"path: {desired.path!r} is not allowed; allowed: an absolute path")
     try:
         check_values(desired.settings)
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
-    binary = _binary(desired)
-    version = binary.version if binary else None
-    schema = _target_schema(desired, binary)
-    if "version" in desired.settings and desired.settings["version"] != schema:
+
+
+def _target_schema(desired: DesiredConfig, containerd: Optional[Containerd]) -> int:
+    """The schema to write: config_version if given (and readable), else containerd's own."""
+    if desired.config_version is None:
+        if containerd is None:  # observe() raises instead when no version is given
+            raise UnsupportedSchema("config_version is needed when no containerd binary is found")
+        return schemas.schema_for_version(containerd.version)
+    schema = desired.config_version
+    if schema not in schemas.SCHEMAS:
+        raise UnsupportedSchema(
+            f"config_version: {schema} is not allowed; allowed: 2 (containerd 1.6/1.7), "
+            f"3 (containerd 2.0-2.2). Version 4 (containerd 2.3+) is not written yet."
+        )
+    if containerd is not None and schema > schemas.max_schema_read(containerd.version):
+        raise UnsupportedSchema(
+            f"config_version: containerd {containerd.version_string} reads config versions up "
+            f"to {schemas.max_schema_read(containerd.version)}, not {schema}"
+        )
+    return schema
+
+
+def _check_version_line(settings: Mapping[str, Any], schema: int) -> None:
+    if "version" in settings and settings["version"] != schema:
         raise InvalidInput(
-            f"settings.version: {desired.settings['version']!r} is not allowed; the version "
+            f"settings.version: {settings['version']!r} is not allowed; the version "
             f"line is decided by config_version / the installed containerd ({schema})"
         )
-    options = validate_options(desired.options, version)
 
-    raw = read_bytes(path)
+
+def _decode(content: Optional[bytes], path: str) -> Optional[str]:
     try:
-        existing = raw.decode("utf-8") if raw is not None else None
+        return content.decode("utf-8") if content is not None else None
     except UnicodeDecodeError:
         raise ConfigParseError(f"{path} is not UTF-8 text; it was left untouched") from None
-    actions: List[Action] = []
-    warnings: List[str] = []
-    try:
-        doc = _base(desired, binary, schema, existing, actions, warnings)
-    except ConfigParseError as exc:
-        raise ConfigParseError(f"{exc}. The file was left untouched.") from None
 
-    changed_paths = [placement.describe(p) for p in merge(doc, desired.settings)]
+
+class _Start:
+    """How the document to edit came to be: the create/migrate actions and warnings."""
+
+    def __init__(self) -> None:
+        self.actions: List[Action] = []
+        self.warnings: List[str] = []
+
+
+def _fresh(path: str, containerd: Optional[Containerd], schema: int, start: _Start) -> Any:
+    if containerd is not None and containerd.version[0] == (1 if schema == 2 else 2):
+        text, origin = containerd.config_default(), "`containerd config default`"
+    else:
+        text, origin = f"version = {schema}\n", "a minimal document"
+    start.actions.append(Action("create", path, f"file does not exist; starting from {origin}"))
+    return load(text, "containerd config default")
+
+
+def _migrated(
+    path: str, containerd: Containerd, declared: int, schema: int, start: _Start
+) -> Any:
+    text = containerd.migrate(path)
+    start.actions.append(
+        Action(
+            "migrate",
+            path,
+            f"version {declared} file converted to version {schema} with containerd "
+            f"{containerd.version_string}'s `config migrate` (keys are never patched across "
+            f"schemas; comments of the old file are not carried over)",
+        )
+    )
+    start.warnings.append(
+        f"{path} was migrated from config version {declared} to {schema}; "
+        f"its comments are not kept by `containerd config migrate`"
+    )
+    return load(text, "containerd config migrate output")
+
+
+def _cannot_convert(path: str, declared: int, schema: int) -> UnsupportedSchema:
+    how = (
+        " (set containerd_binary to a containerd 2.x)"
+        if schema == 3
+        else " (a file without a version line is version 1: convert it to version 2 by hand)"
+    )
+    return UnsupportedSchema(
+        f"{path} is config version {declared} but version {schema} is wanted; converting "
+        f"needs containerd 2.x's `config migrate`{how}; the file was left untouched"
+    )
+
+
+def _base(
+    path: str, existing: Optional[str], containerd: Optional[Containerd], schema: int, start: _Start
+) -> Any:
+    """The document to edit: the file itself, its migration, or a fresh default."""
+    if existing is None:
+        return _fresh(path, containerd, schema, start)
+    doc = load(existing, path)
+    declared = schemas.document_schema(doc)
+    if declared == schema:
+        return doc
+    if declared > schema:
+        who = f"config_version {schema}"
+        if containerd is not None:
+            who = f"containerd {containerd.version_string}"
+        raise UnsupportedSchema(
+            f"{path} is config version {declared}, newer than version {schema} that {who} "
+            f"reads; it was left untouched"
+        )
+    if schema == 3 and containerd is not None and containerd.can_migrate:
+        return _migrated(path, containerd, declared, schema, start)
+    raise _cannot_convert(path, declared, schema)
+
+
+def _edit(
+    doc: Any,
+    settings: Mapping[str, Any],
+    options: Mapping[str, Any],
+    schema: int,
+    version: Optional[schemas.Version],
+) -> List[str]:
+    """Merge settings, then place the typed options; the key paths that changed."""
+    changed = [placement.describe(p) for p in merge(doc, settings)]
     for a in placement.assignments(options, schema, version):
         if a.only_if_missing and get_path(doc, a.path) is not None:
             continue
         if set_path(doc, a.path, a.value):
-            changed_paths.append(placement.describe(a.path))
+            changed.append(placement.describe(a.path))
     if schema == 3 and options.get("snapshotter"):
         unpack = placement.unpack_config_for(doc, options["snapshotter"])
         if unpack is not None:
-            path_ = (*placement.V3_TRANSFER, "unpack_config")
-            set_path(doc, path_, unpack)
-            changed_paths.append(placement.describe(path_))
+            unpack_path = (*schemas.V3_TRANSFER, "unpack_config")
+            set_path(doc, unpack_path, unpack)
+            changed.append(placement.describe(unpack_path))
     _check_runtimes(doc, options, schema)
-
-    after_text = dump(doc)
-    check_schema_for(load(after_text, "the candidate configuration"), schema, version)
-    text_changed = existing != after_text
-    if text_changed and existing is not None and not actions:
-        reason = (
-            ("changed: " + ", ".join(dict.fromkeys(changed_paths)))
-            if changed_paths
-            else "file differs from its normalised form"
-        )
-        actions.append(Action("update", path, reason))
-    mode = file_mode(path)
-    if not text_changed and mode is not None and mode != FILE_MODE:
-        actions.append(Action("set_mode", path, f"mode {mode:04o} should be {FILE_MODE:04o}"))
-
-    effective = placement.effective(doc, schema, version)
-    source = "file"
-    if binary is not None and desired.validate:
-        try:
-            _, dumped = validate_candidate(binary, after_text, path)
-            dump_schema = placement.max_schema_read(binary.version)  # what the dump is in
-            if dump_schema in placement.SCHEMAS:
-                effective = placement.effective(load(dumped, "config dump"), dump_schema, version)
-                if isinstance(effective.get("imports"), list):
-                    effective["imports"] = [i for i in effective["imports"] if i != path]
-                source = "containerd config dump"
-        except ConfigRejected as exc:
-            if text_changed:
-                raise
-            warnings.append(f"the existing file is not accepted by containerd: {exc}")
-    elif desired.validate:
-        warnings.append("no containerd binary: the candidate was not loaded by containerd")
-
-    # the meaning changed, not just comments or layout (a new file always counts)
-    restart = text_changed and (existing is None or plain(load(existing)) != plain(doc))
-    plan = Plan(actions, before=existing, after=after_text)
-    return ConfigPlan(
-        plan=plan,
-        path=path,
-        before_text=existing,
-        after_text=after_text,
-        restart_required=restart,
-        schema=schema,
-        containerd_version=binary.version_string if binary else None,
-        effective=effective,
-        effective_source=source,
-        backup=desired.backup,
-        warnings=warnings,
-    )
+    return changed
 
 
 def _check_runtimes(doc: Any, options: Mapping[str, Any], schema: int) -> None:
-    runtimes = get_path(doc, placement.runtimes_path(schema)) or {}
+    runtimes = get_path(doc, schemas.runtimes_path(schema)) or {}
     for name in options.get("runtimes") or {}:
         if not (runtimes.get(name) or {}).get("runtime_type"):
             raise InvalidInput(
@@ -322,13 +245,115 @@ def _check_runtimes(doc: Any, options: Mapping[str, Any], schema: int) -> None:
         )
 
 
-def apply_config(plan: ConfigPlan) -> Optional[str]:
-    """Write the planned file (atomic, mode 0644, owner root); the backup's path, if any."""
-    if not plan.changed:
-        return None
-    return atomic_write(
-        plan.path,
-        plan.after_text.encode("utf-8"),
-        mode=FILE_MODE,
-        make_backup=plan.backup and plan.before_text is not None,
+def _file_actions(
+    path: str,
+    existing: Optional[str],
+    after_text: str,
+    changed_paths: List[str],
+    mode: Optional[int],
+    planned: List[Action],
+) -> List[Action]:
+    """update (what changed) or set_mode, unless create/migrate already say it."""
+    if existing != after_text:
+        if existing is None or planned:
+            return []
+        reason = (
+            "changed: " + ", ".join(dict.fromkeys(changed_paths))
+            if changed_paths
+            else "file differs from its normalised form"
+        )
+        return [Action("update", path, reason)]
+    if mode is not None and mode != FILE_MODE:
+        return [Action("set_mode", path, f"mode {mode:04o} should be {FILE_MODE:04o}")]
+    return []
+
+
+def _effective(
+    desired: DesiredConfig,
+    containerd: Optional[Containerd],
+    doc: Any,
+    after_text: str,
+    schema: int,
+    text_changed: bool,
+    warnings: List[str],
+) -> Tuple[Dict[str, Any], str]:
+    """Each typed option as containerd reads the result (its dump), else as the file says."""
+    version = containerd.version if containerd else None
+    if containerd is None or not desired.validate:
+        if desired.validate:
+            warnings.append("no containerd binary: the candidate was not loaded by containerd")
+        return placement.effective(doc, schema, version), "file"
+    try:
+        _, dumped = validate_candidate(containerd, after_text, desired.path)
+    except ConfigRejected as exc:
+        if text_changed:
+            raise
+        warnings.append(f"the existing file is not accepted by containerd: {exc}")
+        return placement.effective(doc, schema, version), "file"
+    dump_schema = schemas.max_schema_read(containerd.version)  # what the dump is in
+    if dump_schema not in schemas.SCHEMAS:
+        return placement.effective(doc, schema, version), "file"
+    effective = placement.effective(load(dumped, "config dump"), dump_schema, version)
+    if isinstance(effective.get("imports"), list):
+        effective["imports"] = [i for i in effective["imports"] if i != desired.path]
+    return effective, "containerd config dump"
+
+
+def plan(desired: DesiredConfig, observed: Optional[ObservedConfig] = None) -> Plan:
+    """What a real run does to the file; ``observed`` defaults to this machine's."""
+    _check_request(desired)
+    seen = observed if observed is not None else observe(desired)
+    containerd = seen.containerd
+    version = containerd.version if containerd else None
+    schema = _target_schema(desired, containerd)
+    _check_version_line(desired.settings, schema)
+    options = validate_options(desired.options, version)
+    path = desired.path
+    existing = _decode(seen.content, path)
+    start = _Start()
+    try:
+        doc = _base(path, existing, containerd, schema, start)
+    except ConfigParseError as exc:
+        raise ConfigParseError(f"{exc}. The file was left untouched.") from None
+    changed_paths = _edit(doc, desired.settings, options, schema, version)
+    after_text = dump(doc)
+    schemas.check_schema_for(load(after_text, "the candidate configuration"), schema, version)
+    text_changed = existing != after_text
+    actions = start.actions + _file_actions(
+        path, existing, after_text, changed_paths, seen.mode, start.actions
     )
+    effective, source = _effective(
+        desired, containerd, doc, after_text, schema, text_changed, start.warnings
+    )
+    # the meaning changed, not just comments or layout (a new file always counts)
+    restart = text_changed and (existing is None or plain(load(existing)) != plain(doc))
+    outcome = ConfigOutcome(
+        path=path,
+        text=after_text,
+        schema=schema,
+        containerd_version=containerd.version_string if containerd else None,
+        effective=effective,
+        effective_source=source,
+        restart_required=restart,
+        backup=desired.backup,
+        warnings=tuple(start.warnings),
+    )
+    noop = "" if actions else f"{path} already holds the declared settings and options"
+    return Plan(actions, before=existing, after=outcome, noop_reason=noop, subject=path)
+
+
+def apply(planned: Plan) -> Applied:
+    """Write the planned file (atomic, mode 0644, owner root); details: restart_required and
+    backup_file (the previous file's copy, if one was made)."""
+    outcome: ConfigOutcome = planned.after
+    if not planned.changed:
+        return Applied(planned, after=outcome.text, details={"restart_required": False,
+                                                              "backup_file": None})
+    backup_file = atomic_write(
+        outcome.path,
+        outcome.text.encode("utf-8"),
+        mode=FILE_MODE,
+        make_backup=outcome.backup and planned.before is not None,
+    )
+    details = {"restart_required": outcome.restart_required, "backup_file": backup_file}
+    return Applied(planned, after=outcome.text, details=details)

@@ -1,21 +1,23 @@
 """Registry hosts in their declared state: ``<config_path>/<host>/hosts.toml`` and the
 certificate files beside it, or none of them (state absent).
 
-The plan compares bytes, mode and owner of every file (atomic_file.differs), so a second run
-with the same input changes nothing, and a key or a hosts.toml with headers that was made
-readable by hand is made 0600 again. containerd reads hosts.toml on every pull: no restart
-is ever required.
+The plan compares bytes, mode and owner of every file, so a second run with the same input
+changes nothing, and a key or a hosts.toml with headers that was made readable by hand is
+made 0600 again. What is observed (the files of the host directory) is a plain
+``ObservedHosts``, so the planner also runs on recorded data. containerd reads hosts.toml on
+every pull: no restart is ever required.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
-from ..common.atomic_file import atomic_write, differs, read_bytes, remove
+from ..common.atomic_file import atomic_write, read_bytes, remove
 from ..common.errors import InvalidInput
 from ..config.document import require_tomlkit
+from ..hosts_toml.options import STATES
 from ..hosts_toml.reader import DEFAULT_CONFIG_PATH
 from ..hosts_toml.writer import (
     HOSTS_FILE,
@@ -23,13 +25,12 @@ from ..hosts_toml.writer import (
     HostsConfig,
     RenderedFile,
     host_dir,
-    mask_secrets,
     referenced_files,
     render,
 )
-from .plan import Action, Plan
+from .plan import Action, Applied, Plan
 
-STATES = ("present", "absent")
+OWNER = (0, 0)  # what atomic_write leaves when run as root
 
 
 @dataclass
@@ -39,41 +40,74 @@ class DesiredHosts:
     state: str = "present"
 
 
+@dataclass(frozen=True)
+class ObservedFile:
+    data: bytes
+    mode: int
+    owner: Optional[Tuple[int, int]] = None  # None: not compared (not root)
+
+
 @dataclass
-class HostsPlan:
-    plan: Plan
-    path: str
-    writes: List[RenderedFile] = field(default_factory=list)
-    removals: List[str] = field(default_factory=list)  # file names in the host directory
-    before_text: Optional[str] = None
-    after_text: Optional[str] = None
+class ObservedHosts:
+    """The entries of the host directory (an empty mapping when it does not exist)."""
+
+    files: Dict[str, ObservedFile] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HostsOutcome:
+    """``Plan.after``: the files to write and to remove in the host directory."""
+
+    path: str  # the hosts.toml
+    writes: Tuple[RenderedFile, ...] = ()
+    removals: Tuple[str, ...] = ()  # file names in the host directory
+    text: Optional[str] = None  # hosts.toml as planned; None when it is removed
 
     @property
-    def changed(self) -> bool:
-        return self.plan.changed
+    def directory(self) -> str:
+        return os.path.dirname(self.path)
 
-    def diff(self) -> Dict[str, Any]:
-        after = self.after_text if self.changed else self.before_text
-        return {
-            "before": mask_secrets(self.before_text or ""),
-            "after": mask_secrets(after or ""),
-            "before_header": self.path if self.before_text is not None else "/dev/null",
-            "after_header": self.path if after is not None else "/dev/null",
-        }
-
-    def result(self) -> Dict[str, Any]:
-        return {
-            "changed": self.changed,
-            "path": self.path,
-            "files": sorted(
-                [os.path.join(os.path.dirname(self.path), f.name) for f in self.writes]
-            ),
-            "restart_required": False,
-            "actions": self.plan.summaries(),
-        }
+    def files(self) -> List[str]:
+        return sorted(os.path.join(self.directory, f.name) for f in self.writes)
 
 
-def plan_hosts(desired: DesiredHosts) -> HostsPlan:
+def observe(directory: str) -> ObservedHosts:
+    """The files of ``directory`` with their bytes, mode and (as root) owner."""
+    try:
+        names = os.listdir(directory)
+    except FileNotFoundError:
+        return ObservedHosts()
+    files: Dict[str, ObservedFile] = {}
+    for name in names:
+        files[name] = _observe_file(os.path.join(directory, name))
+    return ObservedHosts(files)
+
+
+def _observe_file(path: str) -> ObservedFile:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:  # a dangling link: present, but nothing to read
+        return ObservedFile(b"", 0)
+    data = read_bytes(path) if os.path.isfile(path) else None
+    owner = (st.st_uid, st.st_gid) if os.geteuid() == 0 else None
+    return ObservedFile(data or b"", st.st_mode & 0o7777, owner)
+
+
+def why_differs(current: Optional[ObservedFile], wanted: RenderedFile) -> Optional[str]:
+    """Why a file is not what writing ``wanted`` leaves (atomic_file.differs, on data)."""
+    if current is None:
+        return "missing"
+    reasons = []
+    if current.data != wanted.data:
+        reasons.append("content differs")
+    if current.mode != wanted.mode:
+        reasons.append(f"mode {current.mode:04o}, not {wanted.mode:04o}")
+    if current.owner is not None and current.owner != OWNER:
+        reasons.append(f"owner {current.owner[0]}:{current.owner[1]}, not 0:0")
+    return ", ".join(reasons) or None
+
+
+def _check_request(desired: DesiredHosts) -> None:
     require_tomlkit()
     if desired.state not in STATES:
         raise InvalidInput(f"state: {desired.state!r} is not allowed; allowed: present, absent")
@@ -81,52 +115,68 @@ def plan_hosts(desired: DesiredHosts) -> HostsPlan:
         raise InvalidInput(
             f"config_path: {desired.config_path!r} is not allowed; allowed: an absolute path"
         )
-    directory = host_dir(desired.config_path, desired.config.host)
-    path = os.path.join(directory, HOSTS_FILE)
-    raw = read_bytes(path)
-    before = raw.decode("utf-8", "replace") if raw is not None else None
-    actions: List[Action] = []
+    if desired.state == "absent" and (desired.config.host == "" or "/" in desired.config.host):
+        raise InvalidInput(f"host: {desired.config.host!r} is not allowed")
 
-    if desired.state == "absent":
-        if desired.config.host == "" or "/" in desired.config.host:
-            raise InvalidInput(f"host: {desired.config.host!r} is not allowed")
-        names = []
-        if raw is not None:
-            names = [HOSTS_FILE, *referenced_files(before or "", directory)]
-        names += [n for n in _owned_files(directory) if n not in names]
-        present = [n for n in names if os.path.lexists(os.path.join(directory, n))]
-        if present:
-            actions.append(Action("remove", path, f"{', '.join(present)} present"))
-        return HostsPlan(Plan(actions, before=before), path, [], present, before, None)
 
+def _owned(seen: ObservedHosts) -> List[str]:
+    return sorted(n for n in seen.files if OWNED_RE.match(n))
+
+
+def _text(seen: ObservedHosts) -> Optional[str]:
+    current = seen.files.get(HOSTS_FILE)
+    return current.data.decode("utf-8", "replace") if current is not None else None
+
+
+def _plan_absent(path: str, seen: ObservedHosts) -> Plan:
+    before = _text(seen)
+    names = [HOSTS_FILE, *referenced_files(before, os.path.dirname(path))] if before else []
+    names += [n for n in _owned(seen) if n not in names]
+    present = tuple(n for n in names if n in seen.files)
+    outcome = HostsOutcome(path, removals=present)
+    if not present:
+        return Plan([], before=before, after=outcome, noop_reason=f"{path} is absent",
+                    subject=path)
+    actions = [Action("remove", path, f"{', '.join(present)} present")]
+    return Plan(actions, before=before, after=outcome, subject=path)
+
+
+def _plan_present(desired: DesiredHosts, path: str, seen: ObservedHosts) -> Plan:
     files = render(desired.config, desired.config_path)
-    reasons = {f.name: differs(os.path.join(directory, f.name), f.data, f.mode) for f in files}
-    writes = [f for f in files if reasons[f.name]]
-    stale = [n for n in _owned_files(directory) if n not in {f.name for f in files}]
+    reasons = {f.name: why_differs(seen.files.get(f.name), f) for f in files}
+    writes = tuple(f for f in files if reasons[f.name])
+    stale = tuple(n for n in _owned(seen) if n not in {f.name for f in files})
+    actions: List[Action] = []
     if writes:
         what = "; ".join(f"{f.name}: {reasons[f.name]}" for f in writes)
         actions.append(Action("write", path, what))
     if stale:
         actions.append(Action("remove", path, f"{', '.join(stale)} no longer used"))
-    after = files[-1].data.decode()
-    return HostsPlan(Plan(actions, before=before, after=after), path, writes, stale, before, after)
+    outcome = HostsOutcome(path, writes, stale, files[-1].data.decode())
+    noop = "" if actions else f"{path} and its files are as declared"
+    return Plan(actions, before=_text(seen), after=outcome, noop_reason=noop, subject=path)
 
 
-def _owned_files(directory: str) -> List[str]:
-    try:
-        return sorted(n for n in os.listdir(directory) if OWNED_RE.match(n))
-    except FileNotFoundError:
-        return []
+def plan(desired: DesiredHosts, observed: Optional[ObservedHosts] = None) -> Plan:
+    """What a real run does to the host directory; ``observed`` defaults to this machine's."""
+    _check_request(desired)
+    directory = host_dir(desired.config_path, desired.config.host)
+    path = os.path.join(directory, HOSTS_FILE)
+    seen = observed if observed is not None else observe(directory)
+    if desired.state == "absent":
+        return _plan_absent(path, seen)
+    return _plan_present(desired, path, seen)
 
 
-def apply_hosts(plan: HostsPlan) -> None:
+def apply(planned: Plan) -> Applied:
     """Write certificate files first and hosts.toml last, so containerd never reads a
     hosts.toml that points at a file not yet there; removals the other way round."""
-    directory = os.path.dirname(plan.path)
-    for f in plan.writes:  # render() lists hosts.toml last
+    outcome: HostsOutcome = planned.after
+    directory = outcome.directory
+    for f in outcome.writes:  # render() lists hosts.toml last
         atomic_write(os.path.join(directory, f.name), f.data, mode=f.mode)
-    removals = sorted(plan.removals, key=lambda n: n != HOSTS_FILE)
-    for name in removals:
+    for name in sorted(outcome.removals, key=lambda n: n != HOSTS_FILE):
         remove(os.path.join(directory, name))
-    if plan.removals and os.path.isdir(directory) and not os.listdir(directory):
+    if outcome.removals and os.path.isdir(directory) and not os.listdir(directory):
         os.rmdir(directory)
+    return Applied(planned, after=outcome.text, details={"restart_required": False})
