@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from ..common.errors import AlreadyExists, NotFound
-from ..transport.connection import Connection, Method
+from ..transport.connection import Connection, LeaseRef, Method
 from ..wire.schema import BOOL, STRING, Field, MapOf, Message
 from ..wire.wellknown import EMPTY, FIELD_MASK, TIMESTAMP
 from .types import DESCRIPTOR
@@ -69,7 +69,7 @@ def put_image(
     name: str,
     target: Mapping[str, Any],
     labels: Optional[Mapping[str, str]] = None,
-    lease: Optional[str] = None,
+    lease: Optional[LeaseRef] = None,
 ) -> Dict[str, Any]:
     """Create the image record, or point an existing one at ``target`` (as ctr does)."""
     image = {"name": name, "target": dict(target), "labels": dict(labels or {})}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence
 
 from ..common.errors import NotFound
-from ..transport.connection import SERVER_STREAM, Connection, Method
+from ..transport.connection import SERVER_STREAM, Connection, LeaseRef, Method
 from ..wire.schema import ENUM, INT64, STRING, Field, MapOf, Message
 from ..wire.wellknown import EMPTY, FIELD_MASK, TIMESTAMP
 from .types import MOUNT
@@ -103,7 +103,7 @@ def prepare(
     key: str,
     parent: str = "",
     labels: Optional[Mapping[str, str]] = None,
-    lease: Optional[str] = None,
+    lease: Optional[LeaseRef] = None,
 ) -> List[Dict[str, Any]]:
     """An active snapshot on top of ``parent``; returns the mounts that assemble it."""
     request = {
@@ -125,7 +125,7 @@ def commit(
     name: str,
     key: str,
     labels: Optional[Mapping[str, str]] = None,
-    lease: Optional[str] = None,
+    lease: Optional[LeaseRef] = None,
 ) -> None:
     request = {"snapshotter": snapshotter, "name": name, "key": key, "labels": dict(labels or {})}
     conn.call(COMMIT, request, lease=lease)
