@@ -14,6 +14,7 @@ from typing import Any, Dict, List, Optional, Tuple, TypedDict
 from ..api import images
 from ..common.defaults import DEFAULT_SNAPSHOTTER
 from ..common.errors import InvalidInput
+from ..images.archive_import import ImportedImage, import_archive, read_archive
 from ..images.ingest import Progress
 from ..images.local_state import LocalImageState, local_state
 from ..images.manage import containers_using, in_use, remove_image
@@ -131,8 +132,6 @@ def observe(conn: Connection, desired: DesiredImage) -> ObservedImage:
     if needs_remote(desired, observed):
         observed.remote = resolve_remote(desired.name, desired.access)
     if desired.source == "archive" and desired.archive_path:
-        from ..images.archive_import import read_archive
-
         entries = read_archive(desired.archive_path, platform=desired.platform)
         observed.archive = [{"names": e["names"], "descriptor": e["descriptor"]} for e in entries]
     return observed
@@ -314,9 +313,7 @@ def apply(conn: Connection, plan: Plan, progress: Optional[Progress] = None) -> 
 
 def _import(
     conn: Connection, desired: DesiredImage, progress: Optional[Progress]
-) -> List[Dict[str, Any]]:
-    from ..images.archive_import import import_archive
-
+) -> List[ImportedImage]:
     return import_archive(
         conn,
         desired.archive_path or "",
