@@ -108,3 +108,58 @@ def test_documented_options_are_the_table(module: str) -> None:
     for name, spec in table_spec(table).items():
         doc = {k: v for k, v in documented[name].items() if k in keys}
         assert doc == {k: v for k, v in spec.items() if k in keys}, name
+
+
+class _Blobs:
+    """An in-memory provider: the blobs of a built index, minus those taken away."""
+
+    def __init__(self, built: Any) -> None:
+        blobs = [built.index]
+        for platform in built.images:
+            blobs += [platform.manifest, *platform.blobs()]
+        self.data = {b.digest: b.data for b in blobs}
+
+    def present(self, descriptor: Any) -> bool:
+        return descriptor["digest"] in self.data
+
+    def read(self, descriptor: Any) -> bytes:
+        return self.data[descriptor["digest"]]
+
+
+def test_graph_complete_means_every_blob_of_the_platform() -> None:
+    """The one meaning of "complete" (images/graph.py), on a two-platform index."""
+    from ansible_collections.ocirt.containerd.plugins.module_utils.images import graph
+    from ansible_collections.ocirt.containerd.plugins.module_utils.images.platforms import (
+        parse as parse_platform,
+    )
+    from harness.images import busybox_index, host_arch, other_arch
+
+    built = busybox_index().build()
+    here = next(b for b in built.images if b.platform["architecture"] == host_arch())
+    there = next(b for b in built.images if b.platform["architecture"] == other_arch())
+    blobs = _Blobs(built)
+    wanted = parse_platform(f"linux/{host_arch()}")
+
+    check = graph.Image(blobs, built.index.descriptor()).check(wanted)
+    assert check.available and check.missing == []
+    assert check.manifest is not None and check.manifest.digest == here.digest
+    assert [d["digest"] for d in check.required] == [
+        built.index.digest,
+        here.manifest.digest,
+        here.config.digest,
+        *[layer.digest for layer in here.layers],
+    ]
+    assert check.manifest.chain_ids()[0] == here.diff_ids[0]
+
+    del blobs.data[there.layers[0].digest]  # the other platform's layer does not count here
+    image = graph.Image(blobs, built.index.descriptor())
+    assert image.check(wanted).available
+    assert [m.digest for m in image.present()] == [here.digest]
+
+    del blobs.data[here.layers[-1].digest]
+    check = graph.Image(blobs, built.index.descriptor()).check(wanted)
+    assert not check.available and check.missing == [here.layers[-1].digest]
+
+    del blobs.data[built.index.digest]
+    check = graph.Image(blobs, built.index.descriptor()).check(wanted)
+    assert check.manifest is None and check.missing == [built.index.digest]

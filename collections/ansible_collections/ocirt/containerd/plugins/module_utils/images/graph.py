@@ -259,6 +259,15 @@ class Image:
         """The listed manifests that are complete, in the index's order."""
         return [m for m in map(self.checked, self.entries()) if m.complete]
 
+    def best_present(self, wanted: Dict[str, str]) -> Optional[PlatformManifest]:
+        """What describes the image here: a plain manifest, else the best complete
+        platform for ``wanted``, else the first complete one (None: none is)."""
+        if self.is_manifest:
+            return self.checked(self.top)
+        present = [m.descriptor for m in self.present()]
+        best = select_manifests(present, wanted)[:1] or present[:1]
+        return self.checked(best[0]) if best else None
+
     def check(self, wanted: Dict[str, str]) -> Check:
         """What the platform needs and which of those blobs are missing."""
         if self.is_index and self.index is None:

@@ -19,7 +19,7 @@ from ..common.defaults import DEFAULT_SNAPSHOTTER
 from ..common.errors import NotFound, OcirtError
 from ..transport.connection import Connection
 from .graph import Image, PlatformManifest, config_platform, diff_ids, record_image
-from .platforms import format_platform, select_manifests
+from .platforms import format_platform
 from .platforms import parse as parse_platform
 
 
@@ -78,15 +78,6 @@ class ImageRow(TypedDict):
     size: int
     platforms: List[str]
     unpacked: bool
-
-
-def _chosen(image: Image, wanted: Dict[str, str]) -> Optional[PlatformManifest]:
-    """A plain manifest, else the best present platform for ``wanted``, else the first."""
-    if image.is_manifest:
-        return image.checked(image.top)
-    present = [m.descriptor for m in image.present()]
-    best = select_manifests(present, wanted)[:1] or present[:1]
-    return image.checked(best[0]) if best else None
 
 
 def _rows(image: Image, chosen: Optional[PlatformManifest]) -> List[PlatformRow]:
@@ -149,7 +140,7 @@ def describe(
 ) -> ImageView:
     """The inspect view of an image record (see inspect_image)."""
     image = record_image(conn, record)
-    chosen = _chosen(image, parse_platform(platform))
+    chosen = image.best_present(parse_platform(platform))
     described = chosen if chosen is not None and chosen.manifest is not None else None
     config = (described.config if described else None) or {}
     unpacked, unpacked_size, chain_id = _unpacked(conn, described, snapshotter)
