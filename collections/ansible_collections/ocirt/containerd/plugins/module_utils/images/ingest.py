@@ -300,10 +300,11 @@ def ingest_image(
     top: Mapping[str, Any],
     wanted_platform: Dict[str, str],
     all_platforms: bool = False,
+    *,
+    snapshotter: Optional[str] = None,
     lease: Optional[LeaseRef] = None,
     progress: Optional[Progress] = None,
     parallel: int = DEFAULT_PARALLEL_LAYERS,
-    snapshotter: Optional[str] = None,
 ) -> IngestResult:
     """Write the image under ``top`` for the wanted platform (or all of them); with
     ``snapshotter``, the best platform is unpacked into it while its layers arrive."""

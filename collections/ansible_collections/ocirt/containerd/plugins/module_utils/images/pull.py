@@ -121,7 +121,15 @@ def pull_image(
             leases.operation_lease(conn, f"pull {ref}", keep_on=DAEMON_LOST) as lease,
         ):
             result = ingest_image(
-                conn, source, top, wanted, all_platforms, lease, progress, parallel, snapshotter
+                conn,
+                source,
+                top,
+                wanted,
+                all_platforms,
+                snapshotter=snapshotter,
+                lease=lease,
+                progress=progress,
+                parallel=parallel,
             )
             recorded = record_image(conn, [str(ref)], result, snapshotter, lease)
     return {
