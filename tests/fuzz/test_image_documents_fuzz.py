@@ -16,13 +16,15 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors imp
     InvalidInput,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.images import documents
-from ansible_collections.ocirt.containerd.plugins.module_utils.images.ingest import _platform_of
+from ansible_collections.ocirt.containerd.plugins.module_utils.images.graph import (
+    chain_ids,
+    config_platform,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.images.platforms import (
     format_platform,
     host_platform,
     select_manifests,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.images.unpack import chain_ids
 from harness.images import busybox_index
 from hypothesis import given
 from hypothesis import strategies as st
@@ -67,7 +69,7 @@ def _use_manifest(manifest: Dict[str, Any]) -> None:
 
 
 def _use_config(config: Dict[str, Any]) -> None:
-    _platform_of(config)
+    config_platform(config)
     chain_ids((config.get("rootfs") or {}).get("diff_ids") or [])
 
 

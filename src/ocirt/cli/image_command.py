@@ -6,13 +6,11 @@ import argparse
 import sys
 from typing import Any, Dict
 
-from ansible_collections.ocirt.containerd.plugins.module_utils.common.defaults import (
-    DEFAULT_SNAPSHOTTER,
-)
 from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import (
     InvalidInput,
     NotFound,
 )
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.options import Option
 from ansible_collections.ocirt.containerd.plugins.module_utils.images.archive_export import (
     export_images,
 )
@@ -26,6 +24,10 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.images.inspect im
 from ansible_collections.ocirt.containerd.plugins.module_utils.images.manage import (
     remove_images,
     tag_image,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.images.options import (
+    IMAGE_INFO_OPTIONS,
+    IMAGE_OPTIONS,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.registry.reference import (
     normalize_name,
@@ -42,6 +44,22 @@ def name_of(text: str) -> str:
     if text.startswith("sha256:"):
         return text
     return normalize_name(text)
+
+
+def add_option_flag(
+    parser: argparse.ArgumentParser, option: Option, *short: str, **extra: Any
+) -> None:
+    """The flag of a table option (``option.cli``), stored under the option's name; a
+    bool whose default is true is the flag that turns it off (``--no-unpack``)."""
+    kwargs: Dict[str, Any] = {"dest": option.name, "help": option.doc}
+    if option.type == "bool":
+        kwargs["action"] = "store_false" if option.default else "store_true"
+    else:
+        kwargs["default"] = option.default
+        if option.choices is not None:
+            kwargs["choices"] = list(option.choices)
+    kwargs.update(extra)
+    parser.add_argument(*short, str(option.cli), **kwargs)
 
 
 def human_size(size: int) -> str:
@@ -67,8 +85,8 @@ def _ls_parser(parser: argparse.ArgumentParser) -> None:
 
 def _rm_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sync", action="store_true", help="wait for garbage collection")
-    parser.add_argument(
-        "-f", "--force", action="store_true", help="remove images even if containers use them"
+    add_option_flag(
+        parser, IMAGE_OPTIONS["force"], "-f", help="remove images even if containers use them"
     )
     parser.add_argument("names", nargs="+", metavar="NAME")
     parser.set_defaults(run=run_rm)
@@ -95,23 +113,23 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 
     inspect = image_sub.add_parser("inspect", parents=[common], help="show image details (JSON)")
     inspect.add_argument("names", nargs="+", metavar="NAME")
-    inspect.add_argument("--platform", help="platform of a multi-platform image (os/arch)")
-    inspect.add_argument("--snapshotter", default=DEFAULT_SNAPSHOTTER)
+    add_option_flag(inspect, IMAGE_INFO_OPTIONS["platform"])
+    add_option_flag(inspect, IMAGE_INFO_OPTIONS["snapshotter"])
     inspect.set_defaults(run=run_inspect)
 
     imp = image_sub.add_parser("import", parents=[common], help="import an image tarball")
     imp.add_argument("archive", metavar="ARCHIVE")
     imp.add_argument("--name", action="append", default=[], help="name(s) instead of the archive's")
-    imp.add_argument("--platform", help="platform to import (default: this machine)")
+    add_option_flag(imp, IMAGE_OPTIONS["platform"])
     imp.add_argument("--all-platforms", action="store_true")
-    imp.add_argument("--no-unpack", action="store_true", help="do not unpack into the snapshotter")
-    imp.add_argument("--snapshotter", default=DEFAULT_SNAPSHOTTER)
+    add_option_flag(imp, IMAGE_OPTIONS["unpack"])
+    add_option_flag(imp, IMAGE_OPTIONS["snapshotter"])
     imp.set_defaults(run=run_import)
 
     exp = image_sub.add_parser("export", parents=[common], help="export images to an OCI tarball")
     exp.add_argument("names", nargs="+", metavar="NAME")
     exp.add_argument("-o", "--output", required=True, metavar="FILE")
-    exp.add_argument("--platform", help="platform to export (default: this machine)")
+    add_option_flag(exp, IMAGE_OPTIONS["platform"])
     exp.add_argument("--all-platforms", action="store_true")
     exp.set_defaults(run=run_export)
 
@@ -191,7 +209,7 @@ def run_import(args: argparse.Namespace, conn: Connection) -> int:
         names=[name_of(n) for n in args.name] or None,
         platform=args.platform,
         all_platforms=args.all_platforms,
-        snapshotter=None if args.no_unpack else args.snapshotter,
+        snapshotter=args.snapshotter if args.unpack else None,
         progress=_progress_printer(),
     )
     if sys.stderr.isatty():

@@ -4,26 +4,25 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Optional
 
-from ansible_collections.ocirt.containerd.plugins.module_utils.common.defaults import (
-    DEFAULT_SNAPSHOTTER,
-)
 from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import (
     InvalidInput,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.images.options import (
+    IMAGE_OPTIONS,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.images.pull import (
     DEFAULT_CONFIG_PATH,
     RegistryAccess,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.image import (
-    DesiredImage,
-    apply_image,
-    plan_image,
-)
+from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile import image
+from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.plan import Applied, Plan
 from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
     Connection,
 )
 
+from .image_command import add_option_flag
 from .output import print_json
 from .progress import ProgressBars
 
@@ -33,7 +32,7 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
         "pull", parents=[common], help="pull an image (only if the registry has a new digest)"
     )
     p.add_argument("reference")
-    p.add_argument("--platform", help="os/arch[/variant] (default: this machine)")
+    add_option_flag(p, IMAGE_OPTIONS["platform"])
     p.add_argument(
         "--user",
         "-u",
@@ -49,9 +48,9 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
         default=DEFAULT_CONFIG_PATH,
         help="hosts.toml directory (default %(default)s)",
     )
-    p.add_argument("--snapshotter", default=DEFAULT_SNAPSHOTTER)
-    p.add_argument("--no-unpack", action="store_true", help="fetch only, do not unpack")
-    p.add_argument("--force", action="store_true", help="pull even if the local image is current")
+    add_option_flag(p, IMAGE_OPTIONS["snapshotter"])
+    add_option_flag(p, IMAGE_OPTIONS["unpack"], help="fetch only, do not unpack")
+    add_option_flag(p, IMAGE_OPTIONS["force"], help="pull even if the local image is current")
     p.add_argument("--quiet", "-q", action="store_true", help="print only the image name")
     p.set_defaults(run=run)
 
@@ -74,40 +73,44 @@ def _credentials(args: argparse.Namespace) -> tuple:
     return args.user, sys.stdin.readline().rstrip("\n")
 
 
-def run(args: argparse.Namespace, conn: Connection) -> int:
-    user, password = _credentials(args)
-    desired = DesiredImage(
-        name=args.reference,
-        pull="always",
-        platform=args.platform,
-        force=args.force,
-        snapshotter=None if args.no_unpack else args.snapshotter,
-        access=RegistryAccess(
-            config_path=args.hosts_dir, username=user, password=password, timeout=args.timeout
-        ),
-    )
-    plan = plan_image(conn, desired)
-    bars = None if (args.quiet or args.json) else ProgressBars()
-    done = apply_image(conn, desired, plan, progress=bars) if plan.changed else {}
-    if bars:
-        bars.finish()
+def _report(args: argparse.Namespace, name: str, plan: Plan, applied: Optional[Applied]) -> None:
+    pulled = applied.details.get("pull") if applied is not None else None
     if args.json:
         print_json(
             {
                 "changed": plan.changed,
                 "image": plan.after,
                 "actions": plan.summaries(),
-                "pulled": done.get("pull"),
+                "pulled": pulled,
             }
         )
     elif args.quiet:
-        print(desired.name)
-    elif plan.changed:
-        pulled = done["pull"]
+        print(name)
+    elif pulled:
         print(
             f"{pulled['name']}: pulled {pulled['digest']} from {pulled['source']}"
             f" ({', '.join(pulled['platforms'])})"
         )
     else:
-        print(f"{desired.name}: up to date ({plan.after['digest']})")
+        print(f"{name}: up to date ({plan.after['digest']})")
+
+
+def run(args: argparse.Namespace, conn: Connection) -> int:
+    user, password = _credentials(args)
+    desired = image.DesiredImage(
+        name=args.reference,
+        pull="always",
+        platform=args.platform,
+        force=args.force,
+        snapshotter=args.snapshotter if args.unpack else None,
+        access=RegistryAccess(
+            config_path=args.hosts_dir, username=user, password=password, timeout=args.timeout
+        ),
+    )
+    plan = image.plan(conn, desired)
+    bars = None if (args.quiet or args.json) else ProgressBars()
+    applied = image.apply(conn, plan, progress=bars) if plan.changed else None
+    if bars:
+        bars.finish()
+    _report(args, desired.name, plan, applied)
     return 0

@@ -178,47 +178,52 @@ imported:
   elements: dict
 """
 
+from typing import Any, Dict, Optional
+
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.argspec import (
+    table_spec,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.module_support import (
     argument_spec,
-    run_with_connection,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.registry_params import (
     REGISTRY_ACCESS_OPTIONS,
     registry_access,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.common.defaults import (
-    DEFAULT_SNAPSHOTTER,
+from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.runner import (
+    run_reconciler,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.image import (
-    DesiredImage,
-    apply_image,
-    plan_image,
+from ansible_collections.ocirt.containerd.plugins.module_utils.images.options import (
+    IMAGE_OPTIONS,
 )
+from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile import image
+from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.plan import (
+    Applied,
+    Plan,
+)
+
+
+def report(plan: Plan, applied: Optional[Applied]) -> Dict[str, Any]:
+    """The image after the run, and what a pull or an import produced."""
+    result: Dict[str, Any] = {"image": plan.after}
+    done = applied.details if applied is not None else {}
+    if "pull" in done:
+        result["pulled"] = done["pull"]
+    if "import" in done:
+        result["imported"] = done["import"]
+    return result
 
 
 def main() -> None:
     module = AnsibleModule(
-        argument_spec=argument_spec(
-            name={"type": "str", "required": True},
-            state={"type": "str", "choices": ["present", "absent"], "default": "present"},
-            source={"type": "str", "choices": ["registry", "archive"]},
-            pull={"type": "str", "choices": ["missing", "always", "never"], "default": "missing"},
-            archive_path={"type": "path"},
-            platform={"type": "str"},
-            tags={"type": "list", "elements": "str", "default": [], "aliases": ["tag"]},
-            **REGISTRY_ACCESS_OPTIONS,
-            force={"type": "bool", "default": False},
-            unpack={"type": "bool", "default": True},
-            snapshotter={"type": "str", "default": DEFAULT_SNAPSHOTTER},
-            wait_for_gc={"type": "bool", "default": False},
-        ),
+        argument_spec=argument_spec(**table_spec(IMAGE_OPTIONS), **REGISTRY_ACCESS_OPTIONS),
         required_if=[("source", "archive", ["archive_path"])],
         required_together=[("username", "password")],
         supports_check_mode=True,
     )
     p = module.params
-    desired = DesiredImage(
+    desired = image.DesiredImage(
         name=p["name"],
         state=p["state"],
         source=p["source"],
@@ -231,22 +236,12 @@ def main() -> None:
         wait_for_gc=p["wait_for_gc"],
         access=registry_access(p),
     )
-
-    def work(conn):
-        conn = conn.with_namespace(p["namespace"])
-        plan = plan_image(conn, desired)
-        result = {"changed": plan.changed, "image": plan.after, "actions": plan.summaries()}
-        if not module.check_mode and plan.changed:
-            done = apply_image(conn, desired, plan)
-            if "pull" in done:
-                result["pulled"] = done["pull"]
-            if "import" in done:
-                result["imported"] = done["import"]
-        if module._diff:
-            result["diff"] = plan.diff()
-        return result
-
-    run_with_connection(module, work)
+    run_reconciler(
+        module,
+        lambda conn: image.plan(conn.with_namespace(p["namespace"]), desired),
+        lambda conn, planned: image.apply(conn.with_namespace(p["namespace"]), planned),
+        report,
+    )
 
 
 if __name__ == "__main__":

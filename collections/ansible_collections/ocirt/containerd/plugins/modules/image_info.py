@@ -129,39 +129,45 @@ images:
       type: str
 """
 
+from typing import Any, Dict, List, Mapping
+
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.argspec import (
+    table_spec,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.module_support import (
     argument_spec,
-    run_with_connection,
 )
+from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.runner import run
 from ansible_collections.ocirt.containerd.plugins.module_utils.api.images import list_images
-from ansible_collections.ocirt.containerd.plugins.module_utils.common.defaults import (
-    DEFAULT_SNAPSHOTTER,
-)
 from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import (
     InvalidInput,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.images.inspect import describe
+from ansible_collections.ocirt.containerd.plugins.module_utils.images.options import (
+    IMAGE_INFO_OPTIONS,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.registry.reference import (
     normalize_name,
 )
 
 
-def _normalized(name):
+def _normalized(name: str) -> str:
     try:
         return normalize_name(name)
     except InvalidInput:
         return name  # e.g. the CRI's "sha256:<id>" records: look them up as given
 
 
+def _wanted(records: Mapping[str, Any], names: List[str]) -> Dict[str, Any]:
+    """The records named as given or as normalised."""
+    wanted = set(names) | {_normalized(name) for name in names}
+    return {n: r for n, r in records.items() if n in wanted}
+
+
 def main() -> None:
     module = AnsibleModule(
-        argument_spec=argument_spec(
-            name={"type": "list", "elements": "str"},
-            filters={"type": "list", "elements": "str", "default": []},
-            snapshotter={"type": "str", "default": DEFAULT_SNAPSHOTTER},
-            platform={"type": "str"},
-        ),
+        argument_spec=argument_spec(**table_spec(IMAGE_INFO_OPTIONS)),
         supports_check_mode=True,
     )
     p = module.params
@@ -170,17 +176,13 @@ def main() -> None:
         conn = conn.with_namespace(p["namespace"])
         records = {r["name"]: r for r in list_images(conn, p["filters"])}
         if p["name"]:
-            wanted = set()
-            for name in p["name"]:
-                wanted.add(name)
-                wanted.add(_normalized(name))
-            records = {n: r for n, r in records.items() if n in wanted}
+            records = _wanted(records, p["name"])
         images = [
             describe(conn, records[n], p["snapshotter"], p["platform"]) for n in sorted(records)
         ]
         return {"changed": False, "images": images}
 
-    run_with_connection(module, work)
+    run(module, work)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import threading
 import time
 from typing import Any, Callable, Dict, Iterable, Iterator, Mapping, Optional, Sequence
 
-from ..common.errors import AlreadyExists, InvalidInput, NotFound, OcirtError, Timeout
+from ..common.errors import AlreadyExists, InvalidInput, OcirtError, Timeout
 from ..transport.connection import (
     BIDI_STREAM,
     SERVER_STREAM,
@@ -19,6 +19,7 @@ from ..transport.connection import (
 )
 from ..wire.schema import BYTES, ENUM, INT64, STRING, Field, MapOf, Message
 from ..wire.wellknown import EMPTY, FIELD_MASK, TIMESTAMP
+from .calls import call_if_found, call_or_none
 
 PROTO = "containerd/containerd api/services/content/v1/content.proto"
 _PKG = "containerd.services.content.v1."
@@ -107,10 +108,7 @@ def iter_content(conn: Connection, filters: Sequence[str] = ()) -> Iterator[Dict
 
 def content_info(conn: Connection, digest: str) -> Optional[Dict[str, Any]]:
     """The blob's info, or None if the namespace does not have it."""
-    try:
-        return conn.call(INFO_METHOD, {"digest": digest})["info"]
-    except NotFound:
-        return None
+    return call_or_none(conn, INFO_METHOD, {"digest": digest}, "info")
 
 
 def read_blob(conn: Connection, digest: str) -> bytes:
@@ -130,17 +128,11 @@ def update_labels(
 
 
 def delete_blob(conn: Connection, digest: str) -> None:
-    try:
-        conn.call(DELETE, {"digest": digest})
-    except NotFound:
-        pass
+    call_if_found(conn, DELETE, {"digest": digest})
 
 
 def abort_ingest(conn: Connection, ref: str) -> None:
-    try:
-        conn.call(ABORT, {"ref": ref})
-    except NotFound:
-        pass
+    call_if_found(conn, ABORT, {"ref": ref})
 
 
 class WriteCancelled(OcirtError):

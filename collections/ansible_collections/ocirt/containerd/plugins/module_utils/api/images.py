@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from ..common.errors import AlreadyExists, NotFound
-from ..transport.connection import Connection, Method
+from ..common.errors import AlreadyExists
+from ..transport.connection import Connection, LeaseRef, Method
 from ..wire.schema import BOOL, STRING, Field, MapOf, Message
 from ..wire.wellknown import EMPTY, FIELD_MASK, TIMESTAMP
+from .calls import call_if_found, call_or_none
 from .types import DESCRIPTOR
 
 PROTO = "containerd/containerd api/services/images/v1/images.proto"
@@ -58,10 +59,7 @@ def list_images(conn: Connection, filters: Sequence[str] = ()) -> List[Dict[str,
 
 def get_image(conn: Connection, name: str) -> Optional[Dict[str, Any]]:
     """The image record, or None if the namespace has no image of that name."""
-    try:
-        return conn.call(GET, {"name": name})["image"]
-    except NotFound:
-        return None
+    return call_or_none(conn, GET, {"name": name}, "image")
 
 
 def put_image(
@@ -69,7 +67,7 @@ def put_image(
     name: str,
     target: Mapping[str, Any],
     labels: Optional[Mapping[str, str]] = None,
-    lease: Optional[str] = None,
+    lease: Optional[LeaseRef] = None,
 ) -> Dict[str, Any]:
     """Create the image record, or point an existing one at ``target`` (as ctr does)."""
     image = {"name": name, "target": dict(target), "labels": dict(labels or {})}
@@ -83,8 +81,4 @@ def put_image(
 
 def delete_image(conn: Connection, name: str, sync: bool = False) -> bool:
     """Delete the record (``sync`` waits for GC of what it alone kept); False if absent."""
-    try:
-        conn.call(DELETE, {"name": name, "sync": sync}, timeout=300 if sync else None)
-    except NotFound:
-        return False
-    return True
+    return call_if_found(conn, DELETE, {"name": name, "sync": sync}, timeout=300 if sync else None)

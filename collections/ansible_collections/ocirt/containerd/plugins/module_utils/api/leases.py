@@ -18,10 +18,11 @@ from contextlib import contextmanager
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Set
 
 from ..common import procfs
-from ..common.errors import NotFound, OcirtError
+from ..common.errors import OcirtError
 from ..transport.connection import Connection, Method
 from ..wire.schema import BOOL, STRING, Field, MapOf, Message
 from ..wire.wellknown import EMPTY, TIMESTAMP
+from .calls import call_if_found, call_or_none
 
 PROTO = "containerd/containerd api/services/leases/v1/leases.proto"
 _PKG = "containerd.services.leases.v1."
@@ -95,19 +96,13 @@ def create_lease(
 
 def delete_lease(conn: Connection, lease_id: str, sync: bool = False) -> None:
     """Drop the lease; ``sync`` waits for the garbage collection it triggers."""
-    try:
-        conn.call(DELETE, {"id": lease_id, "sync": sync})
-    except NotFound:
-        pass
+    call_if_found(conn, DELETE, {"id": lease_id, "sync": sync})
 
 
 def copy_resources(conn: Connection, source: str, target: str) -> None:
     """Make ``target`` reference everything ``source`` references (content, ingests, snapshots)."""
-    try:
-        held = conn.call(LIST_RESOURCES, {"id": source})["resources"]
-    except NotFound:
-        return
-    for resource in held:
+    held = call_or_none(conn, LIST_RESOURCES, {"id": source}, "resources")
+    for resource in held or []:
         conn.call(ADD_RESOURCE, {"id": target, "resource": resource})
 
 

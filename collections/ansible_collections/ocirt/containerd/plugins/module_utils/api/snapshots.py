@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence
 
-from ..common.errors import NotFound
-from ..transport.connection import SERVER_STREAM, Connection, Method
+from ..transport.connection import SERVER_STREAM, Connection, LeaseRef, Method
 from ..wire.schema import ENUM, INT64, STRING, Field, MapOf, Message
 from ..wire.wellknown import EMPTY, FIELD_MASK, TIMESTAMP
+from .calls import call_if_found, call_or_none
 from .types import MOUNT
 
 PROTO = "containerd/containerd api/services/snapshots/v1/snapshots.proto"
@@ -91,10 +91,7 @@ def iter_snapshots(
 
 def stat_snapshot(conn: Connection, snapshotter: str, key: str) -> Optional[Dict[str, Any]]:
     """The snapshot's info, or None if it does not exist."""
-    try:
-        return conn.call(STAT, {"snapshotter": snapshotter, "key": key})["info"]
-    except NotFound:
-        return None
+    return call_or_none(conn, STAT, {"snapshotter": snapshotter, "key": key}, "info")
 
 
 def prepare(
@@ -103,7 +100,7 @@ def prepare(
     key: str,
     parent: str = "",
     labels: Optional[Mapping[str, str]] = None,
-    lease: Optional[str] = None,
+    lease: Optional[LeaseRef] = None,
 ) -> List[Dict[str, Any]]:
     """An active snapshot on top of ``parent``; returns the mounts that assemble it."""
     request = {
@@ -125,17 +122,14 @@ def commit(
     name: str,
     key: str,
     labels: Optional[Mapping[str, str]] = None,
-    lease: Optional[str] = None,
+    lease: Optional[LeaseRef] = None,
 ) -> None:
     request = {"snapshotter": snapshotter, "name": name, "key": key, "labels": dict(labels or {})}
     conn.call(COMMIT, request, lease=lease)
 
 
 def remove(conn: Connection, snapshotter: str, key: str) -> None:
-    try:
-        conn.call(REMOVE, {"snapshotter": snapshotter, "key": key})
-    except NotFound:
-        pass
+    call_if_found(conn, REMOVE, {"snapshotter": snapshotter, "key": key})
 
 
 def usage(conn: Connection, snapshotter: str, key: str) -> Dict[str, int]:

@@ -18,16 +18,28 @@ import json
 import os
 import tarfile
 import tempfile
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence
+from typing import (
+    Any,
+    BinaryIO,
+    Callable,
+    Dict,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    TypedDict,
+)
 
 from ..api import content
 from ..api.images import get_image
 from ..common import media_types as mt
 from ..common.errors import InvalidInput, NotFound
 from ..transport.connection import Connection
-from . import documents
 from .archive_layout import ANNOTATION_IMAGE_NAME, ANNOTATION_REF_NAME
-from .platforms import format_platform, select_manifests
+from .graph import Image, choose, listed_platforms, record_image
+from .platforms import format_platform
 from .platforms import parse as parse_platform
 
 _MTIME = 0  # reproducible archives: the same images give the same bytes
@@ -45,7 +57,7 @@ class _StreamReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def read(self, size: int = -1) -> bytes:  # type: ignore[override]
+    def read(self, size: int = -1) -> bytes:
         while size < 0 or len(self._buffer) < size:
             try:
                 chunk = next(self._chunks)
@@ -71,33 +83,28 @@ def ref_name_annotation(name: str) -> str:
     return name
 
 
-def _blob_present(conn: Connection, descriptor: Mapping[str, Any]) -> bool:
-    return content.content_info(conn, descriptor["digest"]) is not None
+class ExportPlan(TypedDict):
+    """What one image name contributes to the archive."""
 
-
-def _manifest_graph(conn: Connection, descriptor: Mapping[str, Any]) -> Optional[List[Dict]]:
-    """The manifest's blobs (manifest, config, layers) if all are present, else None."""
-    if not _blob_present(conn, descriptor):
-        return None
-    manifest = documents.parse_manifest(
-        content.read_blob(conn, descriptor["digest"]), f"manifest {descriptor['digest']}"
-    )
-    kids = mt.children(descriptor["mediaType"], manifest)
-    if not all(_blob_present(conn, k) for k in kids):
-        return None
-    return [dict(descriptor), *[dict(k) for k in kids]]
+    name: str
+    source_digest: str  # the record's target
+    entries: List[Dict[str, Any]]  # top-level descriptors of index.json
+    blobs: List[Dict[str, Any]]
+    platforms: List[str]
+    note: str
 
 
 def _plan_image(
     conn: Connection, name: str, wanted: Dict[str, str], all_platforms: bool
-) -> Dict[str, Any]:
+) -> ExportPlan:
     """Top-level entries and blobs to export for one image name."""
     record = get_image(conn, name)
     if record is None:
         raise NotFound(f"no image {name!r} in namespace {conn.namespace!r}")
-    top = mt.from_api(record["target"])
-    top.pop("annotations", None)
-    plan: Dict[str, Any] = {
+    image = record_image(conn, record)
+    image.top.pop("annotations", None)
+    top = image.top
+    plan: ExportPlan = {
         "name": name,
         "source_digest": top["digest"],
         "entries": [],
@@ -105,49 +112,52 @@ def _plan_image(
         "platforms": [],
         "note": "",
     }
-    if mt.is_manifest(top["mediaType"]):
-        graph = _manifest_graph(conn, top)
-        if graph is None:
+    if image.is_manifest:
+        checked = image.checked(top)
+        if not checked.complete:
             raise InvalidInput(f"image {name}: some of its blobs are not in the content store")
         plan["entries"].append(top)
-        plan["blobs"] += graph
+        plan["blobs"] += checked.required()
         return plan
-    if not mt.is_index(top["mediaType"]):
+    if not image.is_index:
         raise InvalidInput(f"image {name} points at a {top['mediaType']}, not an image")
-    if not _blob_present(conn, top):
+    if image.index is None:
         raise InvalidInput(f"image {name}: its index {top['digest']} is not in the content store")
-    index = documents.parse_index(content.read_blob(conn, top["digest"]), f"index {top['digest']}")
-    children = [m for m in index["manifests"] if mt.is_manifest(m["mediaType"])]
-    graphs = {m["digest"]: _manifest_graph(conn, m) for m in children}
-    present = [m for m in children if graphs[m["digest"]] is not None]
-    chosen = present if all_platforms else select_manifests(present, wanted)[:1]
+    _plan_platforms(image, plan, wanted, all_platforms)
+    return plan
+
+
+def _plan_platforms(
+    image: Image, plan: ExportPlan, wanted: Dict[str, str], all_platforms: bool
+) -> None:
+    """The whole index when every platform is present, else the present ones asked for."""
+    top, children = image.top, image.entries()
+    present = [m.descriptor for m in image.present()]
+    chosen = choose(present, wanted, all_platforms)
     if not chosen:
-        listed = ", ".join(format_platform(m["platform"]) for m in children if m.get("platform"))
+        listed = ", ".join(listed_platforms(children))
         asked = "any platform" if all_platforms else format_platform(wanted)
         raise InvalidInput(
-            f"image {name}: no manifest for {asked} is present locally (the index lists "
-            f"{listed or 'no platforms'})"
+            f"image {plan['name']}: no manifest for {asked} is present locally (the index "
+            f"lists {listed or 'no platforms'})"
         )
-    plan["platforms"] = [format_platform(m["platform"]) for m in chosen if m.get("platform")]
+    plan["platforms"] = listed_platforms(chosen)
     for m in chosen:
-        plan["blobs"] += graphs[m["digest"]] or []
+        plan["blobs"] += image.checked(m).required()
     if len(present) == len(children):
         plan["entries"].append(top)
         plan["blobs"].insert(0, top)
-    else:
-        plan["entries"] += [
-            {k: m[k] for k in ("mediaType", "digest", "size", "platform") if k in m} for m in chosen
-        ]
-        missing = [
-            format_platform(m.get("platform") or {})
-            for m in children
-            if graphs[m["digest"]] is None
-        ]
-        plan["note"] = (
-            f"index {top['digest']} is only partly present (missing: {', '.join(missing)}); "
-            f"exported the present manifest(s) {', '.join(m['digest'] for m in chosen)} instead"
-        )
-    return plan
+        return
+    plan["entries"] += [
+        {k: m[k] for k in ("mediaType", "digest", "size", "platform") if k in m} for m in chosen
+    ]
+    missing = [
+        format_platform(m.get("platform") or {}) for m in children if not image.checked(m).complete
+    ]
+    plan["note"] = (
+        f"index {top['digest']} is only partly present (missing: {', '.join(missing)}); "
+        f"exported the present manifest(s) {', '.join(m['digest'] for m in chosen)} instead"
+    )
 
 
 def _json(value: Any) -> bytes:
@@ -184,33 +194,32 @@ def _add_blob(tar: tarfile.TarFile, conn: Connection, descriptor: Mapping[str, A
     reader.check()
 
 
-def export_images(
-    conn: Connection,
-    names: Sequence[str],
-    path: str,
-    platform: Optional[str] = None,
-    all_platforms: bool = False,
-) -> Dict[str, Any]:
-    """Write ``names`` to an OCI layout tar at ``path``; returns what went into it.
+class ExportedImage(TypedDict):
+    name: str
+    digest: str  # the exported top-level descriptor's
+    media_type: str
+    source_digest: str  # the record's target
+    platforms: List[str]
+    note: str
 
-    Result: {'path', 'size', 'images': [{'name', 'digest' (exported top-level), 'media_type',
-    'source_digest' (the record's target), 'platforms', 'note'}]}.
-    """
-    if not names:
-        raise InvalidInput("name at least one image to export")
-    wanted = parse_platform(platform)
-    plans = [_plan_image(conn, name, wanted, all_platforms) for name in names]
+
+class ExportResult(TypedDict):
+    path: str
+    size: int
+    images: List[ExportedImage]
+
+
+def _index_entries(plans: Sequence[ExportPlan]) -> Tuple[List[Dict[str, Any]], List[ExportedImage]]:
+    """index.json's entries, each annotated with its image's name, and the result rows."""
     entries: List[Dict[str, Any]] = []
-    blobs: Dict[str, Dict[str, Any]] = {}
-    images = []
+    images: List[ExportedImage] = []
     for plan in plans:
         for entry in plan["entries"]:
-            annotated = dict(entry)
-            annotated["annotations"] = {
+            annotations = {
                 ANNOTATION_IMAGE_NAME: plan["name"],
                 ANNOTATION_REF_NAME: ref_name_annotation(plan["name"]),
             }
-            entries.append(annotated)
+            entries.append({**entry, "annotations": annotations})
             images.append(
                 {
                     "name": plan["name"],
@@ -221,21 +230,29 @@ def export_images(
                     "note": plan["note"],
                 }
             )
-        for blob in plan["blobs"]:
-            blobs.setdefault(blob["digest"], blob)
-    index = {"schemaVersion": 2, "mediaType": mt.OCI_INDEX, "manifests": entries}
-    path = os.path.abspath(str(path))
+    return entries, images
+
+
+def _write_layout(
+    conn: Connection, f: BinaryIO, index: Dict[str, Any], blobs: Dict[str, Dict[str, Any]]
+) -> None:
+    with tarfile.open(fileobj=f, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        _add_bytes(tar, "oci-layout", b'{"imageLayoutVersion":"1.0.0"}')
+        _add_bytes(tar, "index.json", _json(index))
+        _add_dir(tar, "blobs")
+        _add_dir(tar, "blobs/sha256")
+        for digest in sorted(blobs):
+            _add_blob(tar, conn, blobs[digest])
+
+
+def _replace_atomically(path: str, write: Callable[[BinaryIO], None]) -> None:
+    """``write`` into a temporary file beside ``path``, fsync, rename over it, fsync the
+    directory; the mode is what the umask gives a new file."""
     directory = os.path.dirname(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:
-            with tarfile.open(fileobj=f, mode="w", format=tarfile.PAX_FORMAT) as tar:
-                _add_bytes(tar, "oci-layout", b'{"imageLayoutVersion":"1.0.0"}')
-                _add_bytes(tar, "index.json", _json(index))
-                _add_dir(tar, "blobs")
-                _add_dir(tar, "blobs/sha256")
-                for digest in sorted(blobs):
-                    _add_blob(tar, conn, blobs[digest])
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         umask = os.umask(0)
@@ -253,4 +270,26 @@ def export_images(
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def export_images(
+    conn: Connection,
+    names: Sequence[str],
+    path: str,
+    platform: Optional[str] = None,
+    all_platforms: bool = False,
+) -> ExportResult:
+    """Write ``names`` to an OCI layout tar at ``path``; returns what went into it."""
+    if not names:
+        raise InvalidInput("name at least one image to export")
+    wanted = parse_platform(platform)
+    plans = [_plan_image(conn, name, wanted, all_platforms) for name in names]
+    entries, images = _index_entries(plans)
+    blobs: Dict[str, Dict[str, Any]] = {}
+    for plan in plans:
+        for blob in plan["blobs"]:
+            blobs.setdefault(blob["digest"], blob)
+    index = {"schemaVersion": 2, "mediaType": mt.OCI_INDEX, "manifests": entries}
+    path = os.path.abspath(str(path))
+    _replace_atomically(path, lambda f: _write_layout(conn, f, index, blobs))
     return {"path": path, "size": os.path.getsize(path), "images": images}

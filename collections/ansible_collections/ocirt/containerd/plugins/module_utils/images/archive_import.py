@@ -10,7 +10,7 @@ itself goes away, the lease is kept so that the rerun resumes (see api/leases).
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, TypedDict
 
 from ..api.images import delete_image, get_image, put_image
 from ..api.leases import operation_lease
@@ -29,6 +29,15 @@ from .ingest import (
     record_image,
 )
 from .platforms import parse as parse_platform
+
+
+class ImportedImage(TypedDict):
+    """One name an import recorded."""
+
+    name: str
+    digest: str
+    media_type: str
+    chain_id: str
 
 
 class ArchiveSource(BlobSource):
@@ -117,7 +126,7 @@ def import_archive(
     all_platforms: bool = False,
     snapshotter: Optional[str] = DEFAULT_SNAPSHOTTER,
     progress: Optional[Progress] = None,
-) -> List[Dict[str, Any]]:
+) -> List[ImportedImage]:
     """Import the images of ``path``; one result row per name recorded.
 
     ``names`` replaces the archive's own names (and, in an archive of several images, picks
@@ -131,7 +140,7 @@ def import_archive(
     selected = _select(images, names, str(path))
     wanted = parse_platform(platform)
     source = ArchiveSource(layout)
-    rows: List[Dict[str, Any]] = []
+    rows: List[ImportedImage] = []
     created: List[str] = []
     with (
         daemon_lost_during(f"the import of {path}"),

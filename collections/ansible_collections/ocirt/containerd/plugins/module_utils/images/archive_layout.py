@@ -33,7 +33,7 @@ from ..common.errors import InvalidInput
 from ..registry.reference import normalize_name
 from . import documents
 from .archive_tar import HostileArchive, Member, TarArchive
-from .platforms import select_manifests
+from .graph import choose, layers_match, manifest_entries
 
 ANNOTATION_IMAGE_NAME = "io.containerd.image.name"
 ANNOTATION_REF_NAME = "org.opencontainers.image.ref.name"
@@ -290,8 +290,7 @@ class ArchiveLayout:
         out: List[Dict[str, Any]] = [dict(top)]
         if mt.is_index(media):
             index = self.read(top, "index")
-            entries = [m for m in index["manifests"] if mt.is_manifest(m["mediaType"])]
-            chosen = entries if all_platforms else select_manifests(entries, wanted)[:1]
+            chosen = choose(manifest_entries(index), wanted, all_platforms)
             if not chosen:
                 raise InvalidInput(
                     f"{self.tar.path}: index {top['digest']} has no manifest for this platform"
@@ -311,10 +310,7 @@ class ArchiveLayout:
         layers = manifest.get("layers") or []
         for layer in layers:
             self.check(layer, "layer")
-        diff_ids = (config.get("rootfs") or {}).get("diff_ids") or []
-        if len(diff_ids) != len(layers):
-            raise InvalidInput(
-                f"{self.tar.path}: image config {config_descriptor['digest']} lists "
-                f"{len(diff_ids)} diff IDs for {len(layers)} layers"
-            )
+        layers_match(
+            manifest, config, f"{self.tar.path}: image config {config_descriptor['digest']}"
+        )
         return [dict(descriptor), dict(config_descriptor), *[dict(x) for x in layers]]

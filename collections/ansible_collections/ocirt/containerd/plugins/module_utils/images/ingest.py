@@ -9,6 +9,7 @@ written under the caller's lease with the labels containerd's own client would s
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import queue
 import threading
@@ -25,7 +26,8 @@ from ..common.defaults import DEFAULT_SNAPSHOTTER
 from ..common.errors import DaemonUnavailable, InvalidInput, Locked, OcirtError, Timeout
 from ..transport.connection import Connection, LeaseRef
 from . import documents
-from .platforms import format_platform, select_manifests
+from .graph import choose, config_platform, listed_platforms, manifest_entries
+from .platforms import format_platform
 from .unpack import unpack
 
 DEFAULT_PARALLEL_LAYERS = 3
@@ -216,7 +218,8 @@ class Ingest:
             if self.progress:
                 self.progress(digest, size, size)
             return
-        report = (lambda n: self.progress(digest, n, size)) if self.progress else None
+        progress = self.progress
+        report = (lambda n: progress(digest, n, size)) if progress else None
         try:
             wrote = self._write(
                 descriptor,
@@ -257,7 +260,7 @@ class Ingest:
         layers = manifest.get("layers") or []
         chain_id = ""
         futures = run_in_daemon_threads(
-            [lambda layer=layer: self._write_stream(layer) for layer in layers], self.parallel
+            [functools.partial(self._write_stream, layer) for layer in layers], self.parallel
         )
         try:
             if unpack_into:
@@ -277,20 +280,18 @@ class Ingest:
             for f in futures:
                 f.cancel()
             raise
-        self._write_small(descriptor, data, mt.gc_labels(media, mt.children(media, manifest)))
-        image = PlatformImage(dict(descriptor), manifest, config, platform or _platform_of(config))
+        self._write_small(descriptor, data, _gc_labels(media, manifest))
+        image = PlatformImage(
+            dict(descriptor), manifest, config, platform or config_platform(config)
+        )
         image.chain_id = chain_id
         return image
 
 
-def _platform_of(config: Mapping[str, Any]) -> str:
-    return format_platform(
-        {
-            "os": config.get("os", ""),
-            "architecture": config.get("architecture", ""),
-            "variant": config.get("variant", ""),
-        }
-    )
+def _gc_labels(media: str, document: Mapping[str, Any]) -> Dict[str, str]:
+    """The labels that keep a document's children from GC while it is kept."""
+    kids: List[Mapping[str, Any]] = list(mt.children(media, document))
+    return mt.gc_labels(media, kids)
 
 
 def ingest_image(
@@ -299,10 +300,11 @@ def ingest_image(
     top: Mapping[str, Any],
     wanted_platform: Dict[str, str],
     all_platforms: bool = False,
+    *,
+    snapshotter: Optional[str] = None,
     lease: Optional[LeaseRef] = None,
     progress: Optional[Progress] = None,
     parallel: int = DEFAULT_PARALLEL_LAYERS,
-    snapshotter: Optional[str] = None,
 ) -> IngestResult:
     """Write the image under ``top`` for the wanted platform (or all of them); with
     ``snapshotter``, the best platform is unpacked into it while its layers arrive."""
@@ -313,11 +315,9 @@ def ingest_image(
     if mt.is_index(media):
         data = source.read(top)
         index = documents.parse_index(data, f"index {top['digest']}")
-        entries = [m for m in index["manifests"] if mt.is_manifest(m["mediaType"])]
-        result.platforms_in_index = [
-            format_platform(m["platform"]) for m in entries if m.get("platform")
-        ]
-        chosen = entries if all_platforms else select_manifests(entries, wanted_platform)[:1]
+        entries = manifest_entries(index)
+        result.platforms_in_index = listed_platforms(entries)
+        chosen = choose(entries, wanted_platform, all_platforms)
         if not chosen:
             raise InvalidInput(
                 f"no manifest for {format_platform(wanted_platform)} in the image; it has "
@@ -326,7 +326,7 @@ def ingest_image(
         for i, entry in enumerate(chosen):
             platform = format_platform(entry["platform"]) if entry.get("platform") else ""
             result.images.append(ingest.manifest(entry, platform, snapshotter if i == 0 else None))
-        ingest._write_small(top, data, mt.gc_labels(media, mt.children(media, index)))
+        ingest._write_small(top, data, _gc_labels(media, index))
     elif mt.is_manifest(media):
         result.images.append(ingest.manifest(top, "", snapshotter))
     else:

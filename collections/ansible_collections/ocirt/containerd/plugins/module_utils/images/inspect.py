@@ -4,87 +4,112 @@ Read-only and made from the record, the content store and the snapshotter only, 
 describes images pulled or imported by anyone (ocirt, ctr, the CRI) the same way.
 Sizes follow ctr: ``size`` is the compressed size of the blobs present for the chosen platform
 (index + manifest + config + layers); ``unpacked_size`` sums the snapshotter's usage of
-each layer's snapshot.
+each layer's snapshot. A platform is ``present`` when the graph says it is complete
+(``graph.PlatformManifest.complete``). (Right after `ctr images import` other platforms'
+blobs may linger until the next GC.)
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, TypedDict
 
-from ..api import content, snapshots
 from ..api import images as images_api
-from ..common import media_types as mt
+from ..api import snapshots
 from ..common.defaults import DEFAULT_SNAPSHOTTER
 from ..common.errors import NotFound, OcirtError
 from ..transport.connection import Connection
-from . import documents
-from .platforms import format_platform, select_manifests
+from .graph import Image, PlatformManifest, config_platform, diff_ids, record_image
+from .platforms import format_platform
 from .platforms import parse as parse_platform
-from .unpack import chain_ids
 
 
-def _info(conn: Connection, digest: str) -> Optional[Dict[str, Any]]:
-    return content.content_info(conn, digest)
+class PlatformRow(TypedDict):
+    platform: str
+    digest: str
+    present: bool
 
 
-def _json(
-    conn: Connection,
-    descriptor: Mapping[str, Any],
-    what: str,
-    parse: Callable[[bytes, str], Dict[str, Any]],
-) -> Optional[Dict[str, Any]]:
-    """The document, shape-checked by ``parse`` (see documents), or None if not stored."""
-    if _info(conn, descriptor["digest"]) is None:
-        return None
-    return parse(content.read_blob(conn, descriptor["digest"]), what)
+class LayerRow(TypedDict):
+    digest: str
+    size: int
+    media_type: str
+    diff_id: str
 
 
-def _platforms(
-    conn: Connection, top: Dict[str, Any], wanted: Dict[str, str]
-) -> Tuple[List[Dict[str, Any]], Optional[Dict[str, Any]], List[str]]:
-    """(platform rows, the chosen manifest descriptor, digests of the index if any).
+class ConfigView(TypedDict):
+    entrypoint: Optional[List[str]]
+    cmd: Optional[List[str]]
+    env: List[str]
+    user: str
+    working_dir: str
+    exposed_ports: List[str]
+    labels: Dict[str, str]
+    stop_signal: str
+    volumes: List[str]
 
-    A platform is ``present`` when its manifest, config and layers all are. (Right after
-    `ctr images import` other platforms' blobs may linger until the next GC.)
-    """
-    if mt.is_manifest(top["mediaType"]):
-        return [], top, []
-    index = (
-        _json(conn, top, f"index {top['digest']}", documents.parse_index)
-        if mt.is_index(top["mediaType"])
-        else None
-    )
-    if index is None:
-        return [], None, [top["digest"]]
-    rows = []
-    present = []
-    for entry in index["manifests"]:
-        if not mt.is_manifest(entry["mediaType"]):
-            continue
-        here = _complete(conn, entry)
-        rows.append(
+
+class ImageView(TypedDict):
+    """The inspect view of one image record (image_info's ``images[]``)."""
+
+    name: str
+    digest: str
+    media_type: str
+    platform: str
+    manifest_digest: str
+    platforms: List[PlatformRow]
+    size: int
+    unpacked: bool
+    unpacked_size: int
+    chain_id: str
+    created: str
+    labels: Dict[str, str]
+    config: ConfigView
+    layers: List[LayerRow]
+    created_at: Any
+    updated_at: Any
+
+
+class ImageRow(TypedDict):
+    """One row of ``list_images``."""
+
+    name: str
+    digest: str
+    media_type: str
+    size: int
+    platforms: List[str]
+    unpacked: bool
+
+
+def _rows(image: Image, chosen: Optional[PlatformManifest]) -> List[PlatformRow]:
+    if image.is_index:
+        return [
             {
-                "platform": format_platform(entry.get("platform") or {}),
-                "digest": entry["digest"],
-                "present": here,
+                "platform": format_platform(m.descriptor.get("platform") or {}),
+                "digest": m.digest,
+                "present": m.complete,
             }
-        )
-        if here:
-            present.append(entry)
-    chosen = select_manifests(present, wanted)[:1] or present[:1]
-    return rows, (chosen[0] if chosen else None), [top["digest"]]
+            for m in map(image.checked, image.entries())
+        ]
+    if chosen is None:
+        return []
+    platform = config_platform(chosen.config or {})
+    return [{"platform": platform, "digest": chosen.digest, "present": chosen.complete}]
 
 
-def _complete(conn: Connection, descriptor: Mapping[str, Any]) -> bool:
-    """The manifest, its config and every layer are in the content store."""
-    manifest = _json(conn, descriptor, f"manifest {descriptor['digest']}", documents.parse_manifest)
-    if manifest is None:
-        return False
-    kids = mt.children(descriptor["mediaType"], manifest)
-    return all(_info(conn, k["digest"]) is not None for k in kids)
+def _layers(chosen: PlatformManifest) -> List[LayerRow]:
+    ids = diff_ids(chosen.config or {})
+    return [
+        {
+            "digest": layer["digest"],
+            "size": layer["size"],
+            "media_type": layer.get("mediaType", ""),
+            "diff_id": ids[i] if i < len(ids) else "",
+        }
+        for i, layer in enumerate(chosen.layers)
+    ]
 
 
-def _config_view(config: Mapping[str, Any]) -> Dict[str, Any]:
+def _config_view(config: Mapping[str, Any]) -> ConfigView:
     c = config.get("config") or {}
     return {
         "entrypoint": c.get("Entrypoint"),
@@ -99,79 +124,51 @@ def _config_view(config: Mapping[str, Any]) -> Dict[str, Any]:
     }
 
 
+def _size(image: Image, chosen: Optional[PlatformManifest]) -> int:
+    """Compressed bytes present of the index (if any), the manifest and its children."""
+    blobs: List[Mapping[str, Any]] = [image.top] if image.is_index else []
+    if chosen is not None and chosen.manifest is not None:
+        blobs += chosen.required()
+    return sum(int(b["size"]) for b in blobs if image.provider.present(b))
+
+
 def describe(
     conn: Connection,
     record: Mapping[str, Any],
     snapshotter: Optional[str] = DEFAULT_SNAPSHOTTER,
     platform: Optional[str] = None,
-) -> Dict[str, Any]:
+) -> ImageView:
     """The inspect view of an image record (see inspect_image)."""
-    top = mt.from_api(record["target"])
-    wanted = parse_platform(platform)
-    rows, chosen, counted = _platforms(conn, top, wanted)
-    manifest = (
-        _json(conn, chosen, f"manifest {chosen['digest']}", documents.parse_manifest)
-        if chosen
-        else None
-    )
-    config: Dict[str, Any] = {}
-    layers: List[Dict[str, Any]] = []
-    blobs: List[Mapping[str, Any]] = [top] if counted else []
-    if manifest is not None and chosen is not None:
-        blobs.append(chosen)
-        config_descriptor = manifest["config"]
-        config = _json(conn, config_descriptor, "image config", documents.parse_config) or {}
-        blobs += mt.children(chosen["mediaType"], manifest)
-        diff_ids = (config.get("rootfs") or {}).get("diff_ids") or []
-        for i, layer in enumerate(manifest.get("layers") or []):
-            layers.append(
-                {
-                    "digest": layer["digest"],
-                    "size": layer["size"],
-                    "media_type": layer.get("mediaType", ""),
-                    "diff_id": diff_ids[i] if i < len(diff_ids) else "",
-                }
-            )
-        if not rows:
-            rows = [
-                {"platform": _config_platform(config), "digest": chosen["digest"], "present": True}
-            ]
-    size = sum(int(b["size"]) for b in blobs if _info(conn, b["digest"]) is not None)
-    unpacked, unpacked_size, chain_id = _unpacked(conn, config, snapshotter)
+    image = record_image(conn, record)
+    chosen = image.best_present(parse_platform(platform))
+    described = chosen if chosen is not None and chosen.manifest is not None else None
+    config = (described.config if described else None) or {}
+    unpacked, unpacked_size, chain_id = _unpacked(conn, described, snapshotter)
     return {
         "name": record["name"],
-        "digest": top["digest"],
-        "media_type": top["mediaType"],
-        "platform": _config_platform(config) if config else "",
-        "manifest_digest": chosen["digest"] if chosen else "",
-        "platforms": rows,
-        "size": size,
+        "digest": image.top["digest"],
+        "media_type": image.media_type,
+        "platform": config_platform(config) if config else "",
+        "manifest_digest": described.digest if described else "",
+        "platforms": _rows(image, described),
+        "size": _size(image, described),
         "unpacked": unpacked,
         "unpacked_size": unpacked_size,
         "chain_id": chain_id,
         "created": config.get("created", ""),
         "labels": dict(record.get("labels") or {}),
         "config": _config_view(config),
-        "layers": layers,
+        "layers": _layers(described) if described else [],
         "created_at": record.get("created_at"),
         "updated_at": record.get("updated_at"),
     }
 
 
-def _config_platform(config: Mapping[str, Any]) -> str:
-    return format_platform(
-        {
-            "os": config.get("os", ""),
-            "architecture": config.get("architecture", ""),
-            "variant": config.get("variant", ""),
-        }
-    )
-
-
 def _unpacked(
-    conn: Connection, config: Mapping[str, Any], snapshotter: Optional[str]
+    conn: Connection, chosen: Optional[PlatformManifest], snapshotter: Optional[str]
 ) -> Tuple[bool, int, str]:
-    ids = chain_ids((config.get("rootfs") or {}).get("diff_ids") or [])
+    """(unpacked, disk usage of the layers' snapshots, top chain ID)."""
+    ids = chosen.chain_ids() if chosen is not None else []
     if not ids or not snapshotter:
         return False, 0, ids[-1] if ids else ""
     total = 0
@@ -190,7 +187,7 @@ def inspect_image(
     name: str,
     snapshotter: Optional[str] = DEFAULT_SNAPSHOTTER,
     platform: Optional[str] = None,
-) -> Dict[str, Any]:
+) -> ImageView:
     """Everything about one image; raises NotFound naming the image and namespace."""
     record = images_api.get_image(conn, name)
     if record is None:
@@ -202,10 +199,10 @@ def list_images(
     conn: Connection,
     filters: Sequence[str] = (),
     snapshotter: Optional[str] = DEFAULT_SNAPSHOTTER,
-) -> List[Dict[str, Any]]:
-    """Summary rows {'name', 'digest', 'media_type', 'size', 'platforms', 'unpacked'},
-    sorted by name; ``filters`` as containerd's (``name~=busybox``, ``labels."k"==v``)."""
-    rows = []
+) -> List[ImageRow]:
+    """Summary rows, sorted by name; ``filters`` as containerd's (``name~=busybox``,
+    ``labels."k"==v``)."""
+    rows: List[ImageRow] = []
     for record in images_api.list_images(conn, filters):
         view = describe(conn, record, snapshotter)
         rows.append(

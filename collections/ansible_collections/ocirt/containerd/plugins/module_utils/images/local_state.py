@@ -2,29 +2,26 @@
 
 An image record can point at an index whose platform manifest, config or layers are missing
 (pulled for another platform, or garbage-collected): such an image is not "present" for
-idempotency's sake, and a pull is due.
+idempotency's sake, and a pull is due. What "complete" means is decided in ``graph``.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, TypedDict
 
-from ..api import content, snapshots
 from ..common import media_types as mt
 from ..common.defaults import DEFAULT_SNAPSHOTTER
 from ..transport.connection import Connection
-from . import documents
-from .platforms import select_manifests
-from .unpack import chain_ids
+from .graph import ContentStore, Image, unpacked
 
 
-def _read_json(
-    conn: Connection, digest: str, parse: Callable[[bytes, str], Dict[str, Any]]
-) -> Optional[Dict[str, Any]]:
-    """The document, shape-checked by ``parse`` (see documents), or None if not stored."""
-    if content.content_info(conn, digest) is None:
-        return None
-    return parse(content.read_blob(conn, digest), digest)
+class LocalImageState(TypedDict):
+    """What the content store and the snapshotter hold of an image for one platform."""
+
+    complete: bool  # every blob present, and unpacked unless no snapshotter was asked about
+    unpacked: bool
+    missing: List[str]  # digests of the blobs it needs that are not present
+    manifest: Optional[str]  # the platform's manifest digest, None if not known or missing
 
 
 def local_state(
@@ -32,41 +29,16 @@ def local_state(
     target: Mapping[str, Any],
     wanted_platform: Dict[str, str],
     snapshotter: Optional[str] = DEFAULT_SNAPSHOTTER,
-) -> Dict[str, Any]:
-    """{'complete': bool, 'unpacked': bool, 'missing': [digests], 'manifest': digest|None}."""
-    missing: List[str] = []
-    media, digest = target["media_type"], target["digest"]
-    manifest_digest: Optional[str] = digest
-    if mt.is_index(media):
-        index = _read_json(conn, digest, documents.parse_index)
-        if index is None:
-            return {"complete": False, "unpacked": False, "missing": [digest], "manifest": None}
-        entries = [m for m in index["manifests"] if mt.is_manifest(m["mediaType"])]
-        chosen = select_manifests(entries, wanted_platform)
-        if not chosen:
-            return {"complete": False, "unpacked": False, "missing": [], "manifest": None}
-        manifest_digest = chosen[0]["digest"]
-    manifest = _read_json(conn, manifest_digest, documents.parse_manifest)
-    if manifest is None:
-        return {
-            "complete": False,
-            "unpacked": False,
-            "missing": [manifest_digest],
-            "manifest": None,
-        }
-    config = _read_json(conn, manifest["config"]["digest"], documents.parse_config)
-    if config is None:
-        missing.append(manifest["config"]["digest"])
-    for layer in manifest.get("layers") or []:
-        if content.content_info(conn, layer["digest"]) is None:
-            missing.append(layer["digest"])
-    unpacked = False
-    if config is not None and snapshotter:
-        ids = chain_ids((config.get("rootfs") or {}).get("diff_ids") or [])
-        unpacked = bool(ids) and snapshots.stat_snapshot(conn, snapshotter, ids[-1]) is not None
+) -> LocalImageState:
+    """The state of the image record's ``target`` (an API descriptor) for the platform."""
+    check = Image(ContentStore(conn), mt.from_api(target)).check(wanted_platform)
+    chosen = check.manifest
+    if chosen is None or chosen.manifest is None:
+        return {"complete": False, "unpacked": False, "missing": check.missing, "manifest": None}
+    is_unpacked = chosen.config is not None and unpacked(conn, snapshotter, chosen)
     return {
-        "complete": not missing and (unpacked or not snapshotter),
-        "unpacked": unpacked,
-        "missing": missing,
-        "manifest": manifest_digest,
+        "complete": not check.missing and (is_unpacked or not snapshotter),
+        "unpacked": is_unpacked,
+        "missing": check.missing,
+        "manifest": chosen.digest,
     }

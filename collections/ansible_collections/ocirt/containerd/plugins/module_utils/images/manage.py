@@ -10,7 +10,7 @@ and they could not be recreated.
 from __future__ import annotations
 
 import json
-from typing import List, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 from ..api.containers import list_containers
 from ..api.images import delete_image, get_image, put_image
@@ -51,15 +51,20 @@ def check_removable(conn: Connection, names: Sequence[str], force: bool = False)
     used = [(name, containers_using(conn, name)) for name in present]
     used = [(name, ids) for name, ids in used if ids]
     if used:
-        what = "; ".join(
-            f"image {name} is used by container{'s' if len(ids) > 1 else ''} {', '.join(ids)}"
-            for name, ids in used
-        )
-        raise ImageInUse(
-            f"{what} (namespace {conn.namespace}): remove those containers first, or force the "
-            "removal (ocirt rmi --force, or force=true in the image module); forcing leaves "
-            "the containers unable to be recreated from the image"
-        )
+        raise in_use(conn.namespace, used)
+
+
+def in_use(namespace: Optional[str], used: Sequence[Tuple[str, Sequence[str]]]) -> ImageInUse:
+    """The refusal to remove images that containers use: [(image, container ids)]."""
+    what = "; ".join(
+        f"image {name} is used by container{'s' if len(ids) > 1 else ''} {', '.join(ids)}"
+        for name, ids in used
+    )
+    return ImageInUse(
+        f"{what} (namespace {namespace}): remove those containers first, or force the "
+        "removal (ocirt rmi --force, or force=true in the image module); forcing leaves "
+        "the containers unable to be recreated from the image"
+    )
 
 
 def remove_image(conn: Connection, name: str, sync: bool = False, force: bool = False) -> bool:

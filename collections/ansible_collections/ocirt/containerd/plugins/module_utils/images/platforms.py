@@ -27,7 +27,8 @@ def normalize(spec: Mapping[str, Any]) -> Dict[str, str]:
         raise InvalidInput(
             f"platform {spec!r:.100} is not an object of os/architecture/variant strings"
         )
-    arch = _ARCH_ALIASES.get(spec.get("architecture", ""), spec.get("architecture", ""))
+    given = str(spec.get("architecture") or "")
+    arch = _ARCH_ALIASES.get(given, given)
     variant = spec.get("variant", "") or ""
     if arch == "arm64" and variant == "v8":
         variant = ""  # arm64 means v8

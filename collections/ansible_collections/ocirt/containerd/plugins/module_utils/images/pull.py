@@ -9,7 +9,7 @@ is kept and the next run takes it over, so it resumes instead of starting again.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, Mapping, Optional
+from typing import Any, Dict, Iterable, List, Mapping, Optional, TypedDict
 
 from ..api import leases
 from ..common.defaults import DEFAULT_REGISTRY_CONFIG_PATH, DEFAULT_SNAPSHOTTER
@@ -64,7 +64,26 @@ class RegistrySource(BlobSource):
         return {SOURCE_LABEL + self.reference.domain: self.reference.path}
 
 
-def resolve_remote(reference: str, access: RegistryAccess) -> Dict[str, Any]:
+class Resolved(TypedDict):
+    """What a registry serves for a reference, found without pulling (a HEAD request)."""
+
+    name: str
+    descriptor: Dict[str, Any]  # OCI descriptor of the index or manifest
+    host: str  # the endpoint that answered, described
+    endpoint: Optional[RegistryHost]  # to pull from the same endpoint; None in planner tests
+
+
+class PullResult(TypedDict):
+    name: str
+    digest: str
+    media_type: str
+    platforms: List[str]
+    chain_id: str
+    blobs_written: int
+    source: str  # the endpoint pulled from (and the registry it mirrors)
+
+
+def resolve_remote(reference: str, access: RegistryAccess) -> Resolved:
     """What the registry serves for ``reference`` now, without pulling anything."""
     ref = parse_reference(reference)
     with access.client(ref) as client:
@@ -81,8 +100,8 @@ def pull_image(
     snapshotter: Optional[str] = DEFAULT_SNAPSHOTTER,
     progress: Optional[Progress] = None,
     parallel: int = DEFAULT_PARALLEL_LAYERS,
-    resolved: Optional[Dict[str, Any]] = None,
-) -> Dict[str, Any]:
+    resolved: Optional[Resolved] = None,
+) -> PullResult:
     """Pull and unpack; returns name, digest, media type, the platforms pulled and more.
 
     ``resolved`` (what ``resolve_remote`` answered when the change was planned) pins the
@@ -91,8 +110,9 @@ def pull_image(
     ref = parse_reference(reference)
     wanted = parse_platform(platform)
     with access.client(ref) as client:
-        if resolved:
-            top, host = resolved["descriptor"], resolved["endpoint"]
+        pinned = resolved["endpoint"] if resolved else None
+        if resolved and pinned is not None:
+            top, host = resolved["descriptor"], pinned
         else:
             top, host = client.resolve()
         source = RegistrySource(client, ref)
@@ -101,7 +121,15 @@ def pull_image(
             leases.operation_lease(conn, f"pull {ref}", keep_on=DAEMON_LOST) as lease,
         ):
             result = ingest_image(
-                conn, source, top, wanted, all_platforms, lease, progress, parallel, snapshotter
+                conn,
+                source,
+                top,
+                wanted,
+                all_platforms,
+                snapshotter=snapshotter,
+                lease=lease,
+                progress=progress,
+                parallel=parallel,
             )
             recorded = record_image(conn, [str(ref)], result, snapshotter, lease)
     return {

@@ -6,7 +6,6 @@ containerd's own pulls all find and share them.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import time
 from typing import Any, Callable, Dict, List, Mapping, Optional
@@ -15,21 +14,10 @@ from ..api import content, diff, snapshots
 from ..common.errors import AlreadyExists, InvalidInput
 from ..common.media_types import to_api
 from ..transport.connection import Connection, LeaseRef
+from .graph import chain_ids, diff_ids, layers_match
 
 UNCOMPRESSED_LABEL = "containerd.io/uncompressed"
 SNAPSHOT_REF_LABEL = "containerd.io/snapshot.ref"
-
-
-def chain_ids(diff_ids: List[str]) -> List[str]:
-    """chainID[0] = diffID[0]; chainID[n] = sha256(chainID[n-1] + " " + diffID[n])."""
-    out: List[str] = []
-    for diff_id in diff_ids:
-        if not out:
-            out.append(diff_id)
-        else:
-            joined = f"{out[-1]} {diff_id}".encode()
-            out.append("sha256:" + hashlib.sha256(joined).hexdigest())
-    return out
 
 
 def snapshot_gc_label(snapshotter: str) -> str:
@@ -52,13 +40,11 @@ def unpack(
     top chain ID so the snapshots live as long as the image, and each layer blob with its
     uncompressed digest, as containerd does.
     """
+    layers_match(manifest, config, "image config")
     layers = manifest.get("layers") or []
-    diff_ids = (config.get("rootfs") or {}).get("diff_ids") or []
-    if len(layers) != len(diff_ids):
-        raise InvalidInput(f"image config lists {len(diff_ids)} diff IDs for {len(layers)} layers")
-    ids = chain_ids(diff_ids)
+    ids = chain_ids(diff_ids(config))
     parent = ""
-    for i, (layer, diff_id, chain_id) in enumerate(zip(layers, diff_ids, ids)):
+    for i, (layer, diff_id, chain_id) in enumerate(zip(layers, diff_ids(config), ids)):
         if wait_for_layer:
             wait_for_layer(i)
         if snapshots.stat_snapshot(conn, snapshotter, chain_id) is None:

@@ -1,30 +1,45 @@
 """Images: present (pulled from a registry or imported from an archive), tagged, or absent.
 
-The plan decides with what containerd holds and, for pull=always, with the digest the
-registry serves now (a HEAD request: nothing is downloaded in check mode).
+``observe`` asks containerd (and, only when the decision needs it, the registry with a HEAD
+request or the archive on disk) and returns plain data; ``decide`` is a pure function of
+the desired and the observed image; ``plan`` is the two, ``apply`` carries a plan out.
+Nothing is downloaded in check mode, and a pull is pinned to the digest the plan announced.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple, TypedDict
 
 from ..api import images
 from ..common.defaults import DEFAULT_SNAPSHOTTER
 from ..common.errors import InvalidInput
+from ..images.archive_import import ImportedImage, import_archive, read_archive
 from ..images.ingest import Progress
-from ..images.local_state import local_state
-from ..images.manage import check_removable, remove_image
+from ..images.local_state import LocalImageState, local_state
+from ..images.manage import containers_using, in_use, remove_image
+from ..images.options import IMAGE_OPTIONS, SOURCES
 from ..images.platforms import format_platform
 from ..images.platforms import parse as parse_platform
-from ..images.pull import RegistryAccess, pull_image, resolve_remote
+from ..images.pull import RegistryAccess, Resolved, pull_image, resolve_remote
 from ..registry.reference import normalize_name
 from ..transport.connection import Connection
-from .plan import Action, Plan
+from .plan import Action, Applied, Plan
 
-STATES = ("present", "absent")
-SOURCES = ("registry", "archive")
-PULL_POLICIES = ("missing", "always", "never")
+
+class ImageSummary(TypedDict):
+    """An image as the plan's before/after show it."""
+
+    name: str
+    digest: str
+    media_type: str
+
+
+class ArchiveEntry(TypedDict):
+    """One image of an archive, as ``archive_import.read_archive`` lists it."""
+
+    names: List[str]
+    descriptor: Dict[str, Any]
 
 
 @dataclass
@@ -43,13 +58,7 @@ class DesiredImage:
 
     def validate(self) -> None:
         self.source = self._source()
-        for option, value, allowed in (
-            ("state", self.state, STATES),
-            ("source", self.source, SOURCES),
-            ("pull", self.pull, PULL_POLICIES),
-        ):
-            if value not in allowed:
-                raise InvalidInput(f"{option} must be one of {', '.join(allowed)}, got {value!r}")
+        IMAGE_OPTIONS.check({"state": self.state, "source": self.source, "pull": self.pull})
         self.name = normalize_name(self.name)
         self.tags = [normalize_name(t) for t in self.tags]
         if self.source == "archive" and self.state == "present" and not self.archive_path:
@@ -70,146 +79,213 @@ class DesiredImage:
         return self.source
 
 
-def _summary(name: str, target: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+@dataclass
+class ObservedImage:
+    """What is there: the record, its local state, its tags, and what the source offers."""
+
+    name: str
+    namespace: str = ""
+    record: Optional[ImageSummary] = None  # None: no image of that name
+    state: Optional[LocalImageState] = None  # for the wanted platform and snapshotter
+    tags: Dict[str, Optional[str]] = field(default_factory=dict)  # tag -> digest it names
+    users: List[str] = field(default_factory=list)  # containers using it (state=absent)
+    remote: Optional[Resolved] = None  # what the registry serves, when the decision needs it
+    archive: List[ArchiveEntry] = field(default_factory=list)  # the archive's images
+
+
+@dataclass
+class ImagePlan(Plan):
+    """A plan for one image; it keeps the desired image its actions are carried out with."""
+
+    desired: Optional[DesiredImage] = None
+
+
+def _summary(name: str, target: Optional[Dict[str, Any]]) -> Optional[ImageSummary]:
     if not target:
         return None
     return {"name": name, "digest": target["digest"], "media_type": target["media_type"]}
 
 
-def plan_image(conn: Connection, desired: DesiredImage) -> Plan:
-    desired.validate()
+def needs_remote(desired: DesiredImage, observed: ObservedImage) -> bool:
+    """Whether deciding needs the registry's answer: a pull may be due, or pull=always."""
+    if desired.state != "present" or desired.source != "registry" or desired.pull == "never":
+        return False
+    complete = observed.state is not None and observed.state["complete"]
+    return desired.pull == "always" or desired.force or observed.record is None or not complete
+
+
+def observe(conn: Connection, desired: DesiredImage) -> ObservedImage:
+    """Read what containerd holds (and what the source offers, when it matters)."""
     record = images.get_image(conn, desired.name)
-    before = _summary(desired.name, record["target"] if record else None)
-
+    observed = ObservedImage(desired.name, conn.namespace or "")
+    observed.record = _summary(desired.name, record["target"] if record else None)
     if desired.state == "absent":
-        if record is None:
-            return Plan([])
-        check_removable(conn, [desired.name], desired.force)
-        return Plan([Action("remove", desired.name, "image is present")], before=before)
-
-    state = (
-        local_state(conn, record["target"], desired.wanted_platform, desired.snapshotter)
-        if record
-        else None
-    )
-    after = before
-    actions: List[Action] = []
-    if desired.source == "registry":
-        action, after = _plan_registry(desired, record, state, before)
-    else:
-        action, after = _plan_archive(desired, record, state, before)
-    if action:
-        actions.append(action)
+        if record is not None and not desired.force:
+            observed.users = containers_using(conn, desired.name)
+        return observed
+    if record is not None:
+        target = record["target"]
+        observed.state = local_state(conn, target, desired.wanted_platform, desired.snapshotter)
     for tag in desired.tags:
         tagged = images.get_image(conn, tag)
-        if not tagged or tagged["target"]["digest"] != after["digest"]:
-            reason = (
-                "tag does not exist"
-                if not tagged
-                else f"tag points at {tagged['target']['digest']}"
-            )
-            actions.append(Action("tag", tag, reason, {"source": desired.name}))
-    return Plan(actions, before=before, after=after)
+        observed.tags[tag] = tagged["target"]["digest"] if tagged else None
+    if needs_remote(desired, observed):
+        observed.remote = resolve_remote(desired.name, desired.access)
+    if desired.source == "archive" and desired.archive_path:
+        entries = read_archive(desired.archive_path, platform=desired.platform)
+        observed.archive = [{"names": e["names"], "descriptor": e["descriptor"]} for e in entries]
+    return observed
 
 
-def _plan_registry(
-    desired: DesiredImage,
-    record: Optional[Dict[str, Any]],
-    state: Optional[Dict[str, Any]],
-    before: Optional[Dict[str, Any]],
-) -> Tuple[Optional[Action], Optional[Dict[str, Any]]]:
-    """The pull action a registry source needs (None if none), and the image after it."""
-    platform = format_platform(desired.wanted_platform)
-    if desired.pull == "never":
-        if record is None:
-            raise InvalidInput(
-                f"image {desired.name} is not present and pull=never forbids pulling it"
-            )
-        if not state["complete"]:
-            unpacked = "" if state["unpacked"] else ", not unpacked"
-            raise InvalidInput(
-                f"image {desired.name} is incomplete for {platform} (missing "
-                f"{len(state['missing'])} blobs{unpacked}) and pull=never forbids pulling it"
-            )
-        return None, before
-    reason = None
-    remote = None
+Decision = Tuple[Optional[Action], Optional[ImageSummary], str]  # action, after, noop reason
+
+
+def _pull_reason(desired: DesiredImage, observed: ObservedImage, platform: str) -> Optional[str]:
+    record, state, remote = observed.record, observed.state, observed.remote
     if desired.force:
-        reason = "force=true"
-    elif record is None:
-        reason = "image is not present"
-    elif not state["complete"]:
-        reason = f"image is incomplete for {platform}" + (
+        return "force=true"
+    if record is None or state is None:
+        return "image is not present"
+    if not state["complete"]:
+        return f"image is incomplete for {platform}" + (
             "" if state["unpacked"] else " or not unpacked"
         )
-    elif desired.pull == "always":
-        remote = resolve_remote(desired.name, desired.access)
-        if remote["descriptor"]["digest"] != record["target"]["digest"]:
-            reason = (
-                f"the registry serves {remote['descriptor']['digest']}, "
-                f"the local image is {record['target']['digest']}"
-            )
+    if desired.pull == "always" and remote and remote["descriptor"]["digest"] != record["digest"]:
+        return (
+            f"the registry serves {remote['descriptor']['digest']}, "
+            f"the local image is {record['digest']}"
+        )
+    return None
+
+
+def _never_pull(desired: DesiredImage, observed: ObservedImage, platform: str) -> Decision:
+    state = observed.state
+    if observed.record is None or state is None:
+        raise InvalidInput(f"image {desired.name} is not present and pull=never forbids pulling it")
+    if not state["complete"]:
+        unpacked = "" if state["unpacked"] else ", not unpacked"
+        raise InvalidInput(
+            f"image {desired.name} is incomplete for {platform} (missing "
+            f"{len(state['missing'])} blobs{unpacked}) and pull=never forbids pulling it"
+        )
+    return None, observed.record, f"image is present and complete for {platform}"
+
+
+def _decide_registry(desired: DesiredImage, observed: ObservedImage) -> Decision:
+    """The pull a registry source needs (None if none), the image after it, or why not."""
+    platform = format_platform(desired.wanted_platform)
+    if desired.pull == "never":
+        return _never_pull(desired, observed, platform)
+    reason = _pull_reason(desired, observed, platform)
     if reason is None:
-        return None, before
-    remote = remote or resolve_remote(desired.name, desired.access)
+        if desired.pull == "always":
+            return None, observed.record, "the registry serves the local image's digest"
+        return None, observed.record, f"image is present and complete for {platform}"
+    remote = observed.remote
+    if remote is None:
+        raise InvalidInput(f"image {desired.name}: the registry was not asked what it serves")
     descriptor = remote["descriptor"]
-    after = {
+    after: ImageSummary = {
         "name": desired.name,
         "digest": descriptor["digest"],
         "media_type": descriptor["mediaType"],
     }
-    return Action(
-        "pull", desired.name, reason, {"source": remote["host"], "resolved": remote}
-    ), after
+    action = Action("pull", desired.name, reason, {"source": remote["host"], "resolved": remote})
+    return action, after, ""
 
 
-def _plan_archive(
-    desired: DesiredImage,
-    record: Optional[Dict[str, Any]],
-    state: Optional[Dict[str, Any]],
-    before: Optional[Dict[str, Any]],
-) -> Tuple[Optional[Action], Optional[Dict[str, Any]]]:
-    """The import action an archive source needs (None if none), and the image after it."""
-    from ..images.archive_import import read_archive
+def archive_entry(desired: DesiredImage, entries: List[ArchiveEntry]) -> ArchiveEntry:
+    """The archive's image named ``desired.name``, or its only image."""
+    for entry in entries:
+        if desired.name in [normalize_name(n) for n in entry["names"]]:
+            return entry
+    if len(entries) != 1:
+        names = sorted(n for e in entries for n in e["names"])
+        raise InvalidInput(
+            f"archive {desired.archive_path} has no image named {desired.name} "
+            f"(it has {', '.join(names) or 'unnamed images'})"
+        )
+    return entries[0]
 
-    entries = read_archive(desired.archive_path, platform=desired.platform)
-    entry = next(
-        (e for e in entries if desired.name in [normalize_name(n) for n in e["names"]]), None
-    )
-    if entry is None:
-        if len(entries) != 1:
-            names = sorted(n for e in entries for n in e["names"])
-            raise InvalidInput(
-                f"archive {desired.archive_path} has no image named {desired.name} "
-                f"(it has {', '.join(names) or 'unnamed images'})"
-            )
-        entry = entries[0]
-    descriptor = entry["descriptor"]
-    after = {
+
+def _decide_archive(desired: DesiredImage, observed: ObservedImage) -> Decision:
+    """The import an archive source needs (None if none), the image after it, or why not."""
+    descriptor = archive_entry(desired, observed.archive)["descriptor"]
+    after: ImageSummary = {
         "name": desired.name,
         "digest": descriptor["digest"],
         "media_type": descriptor["mediaType"],
     }
+    record, state = observed.record, observed.state
     if desired.force:
         reason = "force=true"
-    elif record is None:
+    elif record is None or state is None:
         reason = "image is not present"
-    elif record["target"]["digest"] != descriptor["digest"]:
-        reason = (
-            f"the archive holds {descriptor['digest']}, "
-            f"the local image is {record['target']['digest']}"
-        )
+    elif record["digest"] != descriptor["digest"]:
+        reason = f"the archive holds {descriptor['digest']}, the local image is {record['digest']}"
     elif not state["complete"]:
         reason = "image is incomplete or not unpacked"
     else:
-        return None, before
-    return Action("import", desired.name, reason, {"archive": desired.archive_path}), after
+        return None, record, "image is the archive's and complete"
+    return Action("import", desired.name, reason, {"archive": desired.archive_path}), after, ""
 
 
-def apply_image(
-    conn: Connection, desired: DesiredImage, plan: Plan, progress: Optional[Progress] = None
-) -> Dict[str, Any]:
-    """Carry out the plan; returns what each action produced, keyed by its verb."""
+def _tag_actions(desired: DesiredImage, observed: ObservedImage, digest: str) -> List[Action]:
+    actions = []
+    for tag in desired.tags:
+        have = observed.tags.get(tag)
+        if have != digest:
+            reason = "tag does not exist" if have is None else f"tag points at {have}"
+            actions.append(Action("tag", tag, reason, {"source": desired.name}))
+    return actions
+
+
+def _decide_absent(desired: DesiredImage, observed: ObservedImage) -> ImagePlan:
+    subject = f"image {desired.name}"
+    if observed.record is None:
+        return ImagePlan([], noop_reason="image is not present", subject=subject, desired=desired)
+    if observed.users and not desired.force:
+        raise in_use(observed.namespace, [(desired.name, observed.users)])
+    action = Action("remove", desired.name, "image is present")
+    return ImagePlan([action], before=observed.record, subject=subject, desired=desired)
+
+
+def decide(desired: DesiredImage, observed: ObservedImage) -> ImagePlan:
+    """The plan for a validated ``desired`` image given what is there (no I/O)."""
+    if desired.state == "absent":
+        return _decide_absent(desired, observed)
+    decide_source = _decide_registry if desired.source == "registry" else _decide_archive
+    action, after, why = decide_source(desired, observed)
+    actions = [action] if action else []
+    if after is not None:
+        actions += _tag_actions(desired, observed, after["digest"])
+    if not actions and desired.tags:
+        why += "; its tags name it"
+    return ImagePlan(
+        actions,
+        before=observed.record,
+        after=after,
+        noop_reason="" if actions else why,
+        subject=f"image {desired.name}",
+        desired=desired,
+    )
+
+
+def plan(conn: Connection, desired: DesiredImage) -> ImagePlan:
+    """Validate, observe and decide."""
+    desired.validate()
+    return decide(desired, observe(conn, desired))
+
+
+def _desired(plan: Plan) -> DesiredImage:
+    if not isinstance(plan, ImagePlan) or plan.desired is None:
+        raise InvalidInput("not an image plan: make it with reconcile.image.plan")
+    return plan.desired
+
+
+def apply(conn: Connection, plan: Plan, progress: Optional[Progress] = None) -> Applied:
+    """Carry out the plan; ``details`` holds what a pull or an import produced."""
+    desired = _desired(plan)
     done: Dict[str, Any] = {}
     for action in plan.actions:
         if action.kind == "remove":
@@ -225,17 +301,38 @@ def apply_image(
                 resolved=action.details["resolved"],
             )
         elif action.kind == "import":
-            from ..images.archive_import import import_archive
-
-            done["import"] = import_archive(
-                conn,
-                desired.archive_path,
-                names=[desired.name],
-                platform=desired.platform,
-                snapshotter=desired.snapshotter,
-                progress=progress,
-            )
+            done["import"] = _import(conn, desired, progress)
         elif action.kind == "tag":
             source = images.get_image(conn, desired.name)
+            if source is None:
+                raise InvalidInput(f"image {desired.name} went away before it was tagged")
             images.put_image(conn, action.target, source["target"])
-    return done
+    plan.applied = True
+    return Applied(plan, after=plan.after, details=done)
+
+
+def _import(
+    conn: Connection, desired: DesiredImage, progress: Optional[Progress]
+) -> List[ImportedImage]:
+    return import_archive(
+        conn,
+        desired.archive_path or "",
+        names=[desired.name],
+        platform=desired.platform,
+        snapshotter=desired.snapshotter,
+        progress=progress,
+    )
+
+
+# The names the container reconciler calls (reconcile/container.py).
+def plan_image(conn: Connection, desired: DesiredImage) -> ImagePlan:
+    return plan(conn, desired)
+
+
+def apply_image(
+    conn: Connection, desired: DesiredImage, image_plan: Plan, progress: Optional[Progress] = None
+) -> Dict[str, Any]:
+    """``apply`` for a plan of ``desired``; what each action produced, keyed by its verb."""
+    if isinstance(image_plan, ImagePlan) and image_plan.desired is None:
+        image_plan.desired = desired
+    return apply(conn, image_plan, progress).details

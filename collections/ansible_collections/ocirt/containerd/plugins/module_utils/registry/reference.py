@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Tuple
 
 from ..common.errors import InvalidInput
 
@@ -64,6 +64,21 @@ def is_digest(text: str) -> bool:
     return bool(colon and length and re.fullmatch(f"[0-9a-f]{{{length}}}", encoded))
 
 
+def _split_domain(name: str) -> Tuple[str, str]:
+    """(registry host, repository path) of a name without tag or digest, normalised: the
+    first component is a host only if it has a dot or a port, or is localhost."""
+    first, slash, rest = name.partition("/")
+    if slash and ("." in first or ":" in first or first == "localhost" or first.startswith("[")):
+        domain, path = first, rest
+    else:
+        domain, path = DEFAULT_DOMAIN, name
+    if domain in ("index.docker.io", "registry-1.docker.io"):
+        domain = DEFAULT_DOMAIN
+    if domain == DEFAULT_DOMAIN and "/" not in path:
+        path = f"library/{path}"
+    return domain, path
+
+
 def parse_reference(text: str) -> Reference:
     """Parse and normalise; a reference without tag or digest gets ``:latest``."""
     if not isinstance(text, str) or not text.strip():
@@ -82,15 +97,7 @@ def parse_reference(text: str) -> Reference:
         name, tag = name[:colon], name[colon + 1 :]
         if not _TAG.match(tag):
             raise InvalidInput(f"image reference {original!r}: {tag!r} is not a valid tag")
-    first, slash, rest = name.partition("/")
-    if slash and ("." in first or ":" in first or first == "localhost" or first.startswith("[")):
-        domain, path = first, rest
-    else:
-        domain, path = DEFAULT_DOMAIN, name
-    if domain in ("index.docker.io", "registry-1.docker.io"):
-        domain = DEFAULT_DOMAIN
-    if domain == DEFAULT_DOMAIN and "/" not in path:
-        path = f"library/{path}"
+    domain, path = _split_domain(name)
     if not _DOMAIN.match(domain):
         raise InvalidInput(f"image reference {original!r}: {domain!r} is not a registry host")
     if not _PATH.match(path):
