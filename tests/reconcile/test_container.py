@@ -28,6 +28,7 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.containers import
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.options import (
     ContainerOptions,
 )
+from ansible_collections.ocirt.containerd.plugins.module_utils.images import graph
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile import (
     container,
     containers,
@@ -55,7 +56,7 @@ def record(name: str, spec: Mapping[str, Any]) -> Dict[str, Any]:
     found: Dict[str, Any] = {"id": name, "image": spec.get("image", ""), "labels": {}}
     if spec.get("managed", True):
         options = ContainerOptions.from_dict(spec["made_from"])
-        image = create.ContainerImage(options.image, spec["image_digest"], {}, "sha256:top", [])
+        image = graph.RunnableImage(options.image, spec["image_digest"], {}, "sha256:top", [])
         found.update(create.with_snapshot(options, name))
         found.update(create.with_labels(options, image, f"/var/log/ocirt/default/{name}.log"))
         found.update(create.with_config(options, image))

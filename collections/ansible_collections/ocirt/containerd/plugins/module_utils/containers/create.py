@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Mapping, Optional, TypedDict
 
-from ..api import content, images, snapshots, version
+from ..api import content, snapshots, version
 from ..api import runc_options as runc
 from ..api.identifiers import validate_identifier
 from ..api.leases import temporary_lease
-from ..common.errors import AlreadyExists, FailedPrecondition, InvalidInput
-from ..images.local_state import local_state
+from ..common.errors import AlreadyExists, InvalidInput
+from ..images.graph import RunnableImage, runnable_image
 from ..images.platforms import host_platform
-from ..images.unpack import chain_ids
 from ..transport.connection import Connection
 from ..wire.wellknown import pack_any
 from . import labels as L
@@ -37,21 +35,6 @@ Record = Dict[str, Any]  # a containers.v1.Container, as api/containers encodes 
 FileReader = Callable[[str], Optional[bytes]]
 
 
-class ImageNotReady(FailedPrecondition):
-    """The image is missing, incomplete or not unpacked for the container's snapshotter."""
-
-
-@dataclass(frozen=True)
-class ContainerImage:
-    """What a container takes from its image."""
-
-    name: str
-    digest: str  # of the image's target (index or manifest)
-    config: Dict[str, Any]  # the image config's "config": Env, Cmd, User, StopSignal, ...
-    top_chain_id: str  # the unpacked snapshot the container's rootfs is prepared on
-    layers: List[str]  # layer blob digests, for reading files when no snapshot dir is at hand
-
-
 class CreatedContainer(TypedDict):
     id: str
     image: str
@@ -59,32 +42,6 @@ class CreatedContainer(TypedDict):
     config_hash: str
     log_path: str
     warnings: List[str]  # e.g. a restart policy this containerd does not know
-
-
-# switch to images/graph
-def image_for(conn: Connection, options: ContainerOptions) -> ContainerImage:
-    """The container's image, present and unpacked for its snapshotter, else ImageNotReady."""
-    record = images.get_image(conn, options.image)
-    if record is None:
-        raise ImageNotReady(
-            f"image {options.image} is not in namespace {conn.namespace!r}: pull or import it first"
-        )
-    state = local_state(conn, record["target"], host_platform(), options.snapshotter)
-    if not state["complete"]:
-        what = "not unpacked" if not state["missing"] else "incomplete"
-        raise ImageNotReady(
-            f"image {options.image} is {what} for this platform and the "
-            f"{options.snapshotter} snapshotter in namespace {conn.namespace!r}: pull it again"
-        )
-    manifest = json.loads(content.read_blob(conn, state["manifest"]))
-    config = json.loads(content.read_blob(conn, manifest["config"]["digest"]))
-    return ContainerImage(
-        name=options.image,
-        digest=record["target"]["digest"],
-        config=config.get("config") or {},
-        top_chain_id=chain_ids(config.get("rootfs", {}).get("diff_ids") or [])[-1],
-        layers=[layer["digest"] for layer in manifest.get("layers") or []],
-    )
 
 
 def _policy_warnings(options: ContainerOptions, daemon_version: str) -> List[str]:
@@ -144,7 +101,7 @@ def with_spec(spec: Mapping[str, Any]) -> Record:
     return {"spec": {"type_url": SPEC_TYPE_URL, "value": value}}
 
 
-def with_labels(options: ContainerOptions, image: ContainerImage, log_path: str) -> Record:
+def with_labels(options: ContainerOptions, image: RunnableImage, log_path: str) -> Record:
     """The user's labels, ocirt's own (labels.py) and the restart monitor's for a policy."""
     stop_signal = options.stop_signal or image.config.get("StopSignal") or "SIGTERM"
     labels = dict(options.labels)
@@ -169,7 +126,7 @@ def with_runtime(options: ContainerOptions) -> Record:
     return {"runtime": {"name": options.runtime, "options": runc_options}}
 
 
-def with_config(options: ContainerOptions, image: ContainerImage) -> Record:
+def with_config(options: ContainerOptions, image: RunnableImage) -> Record:
     """The canonical configuration, as a record extension: what later runs compare with."""
     value = canonical_json(options, image.digest).encode()
     return {"extensions": {L.CONFIG_EXTENSION: {"type_url": L.CONFIG_TYPE_URL, "value": value}}}
@@ -178,7 +135,7 @@ def with_config(options: ContainerOptions, image: ContainerImage) -> Record:
 def _record(
     container_id: str,
     options: ContainerOptions,
-    image: ContainerImage,
+    image: RunnableImage,
     spec: Mapping[str, Any],
     log_path: str,
 ) -> Record:
@@ -209,7 +166,7 @@ def create_container(
     if daemon_version is None:
         daemon_version = version.get_version(conn)["version"]
     warnings = _policy_warnings(options, daemon_version)
-    image = image_for(conn, options)
+    image = runnable_image(conn, options.image, host_platform(), options.snapshotter)
     _refuse_existing(conn, container_id)
     _prepare_host_paths(options, namespace, paths)
     log_path = paths.log_path(namespace, container_id)

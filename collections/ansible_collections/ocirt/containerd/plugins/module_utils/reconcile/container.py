@@ -103,7 +103,7 @@ def list_namespace(conn: Connection) -> Listing:
 
 def plan_image(conn: Connection, desired: DesiredContainer) -> Plan:
     """The image reconciler's plan for the container's image."""
-    return image_reconciler.plan_image(conn, desired.image())
+    return image_reconciler.plan(conn, desired.image())
 
 
 def observe(conn: Connection, desired: DesiredContainer) -> ObservedContainer:
@@ -306,9 +306,7 @@ def carry_out(conn: Connection, plan: Plan, images_applied: Set[int]) -> Applied
     for image in plan.children:
         if image.changed and id(image) not in images_applied:
             with _failing_as(plan, image.all_actions()[0].kind, done, undone=True):
-                image_desired = desired.image()
-                image_desired.validate()
-                done["image"] = image_reconciler.apply_image(conn, image_desired, image)
+                done["image"] = image_reconciler.apply(conn, image).details
             images_applied.add(id(image))
     for action in plan.actions:
         undone = action.kind in ("create", "start", "monitor")

@@ -307,7 +307,6 @@ def apply(conn: Connection, plan: Plan, progress: Optional[Progress] = None) -> 
             if source is None:
                 raise InvalidInput(f"image {desired.name} went away before it was tagged")
             images.put_image(conn, action.target, source["target"])
-    plan.applied = True
     return Applied(plan, after=plan.after, details=done)
 
 
@@ -322,17 +321,3 @@ def _import(
         snapshotter=desired.snapshotter,
         progress=progress,
     )
-
-
-# The names the container reconciler calls (reconcile/container.py).
-def plan_image(conn: Connection, desired: DesiredImage) -> ImagePlan:
-    return plan(conn, desired)
-
-
-def apply_image(
-    conn: Connection, desired: DesiredImage, image_plan: Plan, progress: Optional[Progress] = None
-) -> Dict[str, Any]:
-    """``apply`` for a plan of ``desired``; what each action produced, keyed by its verb."""
-    if isinstance(image_plan, ImagePlan) and image_plan.desired is None:
-        image_plan.desired = desired
-    return apply(conn, image_plan, progress).details
