@@ -133,60 +133,92 @@ def ssh_banner(port: int) -> bool:
         return False
 
 
-def cmd_start(args: argparse.Namespace) -> int:
-    for f in ("base.raw", "vmlinux", "initrd.img", "id_ed25519"):
-        if not (args.base / f).exists():
-            log(f"{args.base / f} is missing: run molecule/vm/build-base-image.sh")
-            return 1
-    t0 = time.monotonic()
+BASE_FILES = ("base.raw", "vmlinux", "initrd.img", "id_ed25519")
+
+
+def missing_base_file(base: Path) -> Path | None:
+    """The first file of the base image that build-base-image.sh has not made yet, if any."""
+    for f in BASE_FILES:
+        if not (base / f).exists():
+            return base / f
+    return None
+
+
+def launch_all(args: argparse.Namespace) -> dict[str, int]:
+    """Start every named VM that does not run yet (all at once); returns each one's SSH port."""
     ports: dict[str, int] = {}
-    try:
-        for name in args.names:
-            vm = args.dir / name
-            if qemu_pid(vm):
-                ports[name] = int((vm / "port").read_text())
-                log(f"{name} already runs (port {ports[name]})")
-            else:
-                ports[name] = launch(vm, name, args)
-                log(f"{name}: started, ssh on 127.0.0.1:{ports[name]}")
-        ready: dict[str, float] = {}
-        deadline = t0 + args.timeout
-        while len(ready) < len(ports):
-            for name, port in ports.items():
-                if name in ready:
-                    continue
-                if not qemu_pid(args.dir / name):
-                    raise RuntimeError(f"{name}: qemu exited\n{serial_tail(args.dir / name)}")
-                if ssh_banner(port):
-                    ready[name] = round(time.monotonic() - t0, 1)
-                    log(f"{name}: sshd answers after {ready[name]} s")
-            if len(ready) < len(ports):
-                if time.monotonic() > deadline:
-                    late = [n for n in ports if n not in ready]
-                    tails = "\n".join(f"--- {n}\n{serial_tail(args.dir / n)}" for n in late)
-                    raise RuntimeError(f"no SSH after {args.timeout} s: {late}\n{tails}")
-                time.sleep(1)
-    except (RuntimeError, subprocess.CalledProcessError) as e:
-        log(str(e))
-        stop(args.dir, args.names)
-        return 1
-    instances = [
+    for name in args.names:
+        vm = args.dir / name
+        if qemu_pid(vm):
+            ports[name] = int((vm / "port").read_text())
+            log(f"{name} already runs (port {ports[name]})")
+        else:
+            ports[name] = launch(vm, name, args)
+            log(f"{name}: started, ssh on 127.0.0.1:{ports[name]}")
+    return ports
+
+
+def poll_banners(vmdir: Path, ports: dict[str, int], ready: dict[str, float], t0: float) -> None:
+    """One pass over the VMs not ready yet: record those whose sshd answers, fail on a dead qemu."""
+    for name, port in ports.items():
+        if name in ready:
+            continue
+        if not qemu_pid(vmdir / name):
+            raise RuntimeError(f"{name}: qemu exited\n{serial_tail(vmdir / name)}")
+        if ssh_banner(port):
+            ready[name] = round(time.monotonic() - t0, 1)
+            log(f"{name}: sshd answers after {ready[name]} s")
+
+
+def wait_for_ssh(args: argparse.Namespace, ports: dict[str, int], t0: float) -> dict[str, float]:
+    """One loop for all VMs until every sshd answers; returns seconds from t0 to each banner."""
+    ready: dict[str, float] = {}
+    deadline = t0 + args.timeout
+    while True:
+        poll_banners(args.dir, ports, ready, t0)
+        if len(ready) >= len(ports):
+            return ready
+        if time.monotonic() > deadline:
+            late = [n for n in ports if n not in ready]
+            tails = "\n".join(f"--- {n}\n{serial_tail(args.dir / n)}" for n in late)
+            raise RuntimeError(f"no SSH after {args.timeout} s: {late}\n{tails}")
+        time.sleep(1)
+
+
+def instances(ports: dict[str, int], identity_file: Path) -> list[dict[str, object]]:
+    """What Molecule's create playbook reads for each instance."""
+    return [
         {
             "instance": name,
             "address": "127.0.0.1",
             "user": "root",
             "port": port,
-            "identity_file": str(args.base / "id_ed25519"),
+            "identity_file": str(identity_file),
         }
         for name, port in ports.items()
     ]
-    print(json.dumps({"instances": instances, "boot_seconds": ready}))
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    missing = missing_base_file(args.base)
+    if missing:
+        log(f"{missing} is missing: run molecule/vm/build-base-image.sh")
+        return 1
+    t0 = time.monotonic()
+    try:
+        ports = launch_all(args)
+        ready = wait_for_ssh(args, ports, t0)
+    except (RuntimeError, subprocess.CalledProcessError) as e:
+        log(str(e))
+        stop(args.dir, args.names)
+        return 1
+    identity = args.base / "id_ed25519"
+    print(json.dumps({"instances": instances(ports, identity), "boot_seconds": ready}))
     return 0
 
 
-def stop(vmdir: Path, names: list[str]) -> list[str]:
-    vms = [vmdir / n for n in names] if names else sorted(p for p in vmdir.glob("*") if p.is_dir())
-    stopped = []
+def qemu_pids(vms: list[Path]) -> dict[Path, int | None]:
+    """Each VM's qemu pid, by its pid file or else by the overlay path on a qemu command line."""
     pids = {vm: qemu_pid(vm) for vm in vms}
     # A qemu whose pid file was lost is still found by the overlay path on its command line.
     for proc in Path("/proc").glob("[0-9]*"):
@@ -194,27 +226,47 @@ def stop(vmdir: Path, names: list[str]) -> list[str]:
         for vm in vms:
             if not pids[vm] and line.startswith("qemu-system") and str(vm / "disk.qcow2") in line:
                 pids[vm] = int(proc.name)
-    for pid in pids.values():
-        if pid:
-            try:
-                os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
+    return pids
+
+
+def send_sigterm(pids: list[int]) -> None:
+    """Ask every qemu to quit at once, so that they shut down in parallel."""
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+
+
+def wait_or_kill(vm: Path, pid: int) -> None:
+    """Give this VM's qemu 10 s to exit after SIGTERM, then SIGKILL it."""
+    for _ in range(100):
+        if not Path(f"/proc/{pid}").exists() or str(vm) not in cmdline(pid):
+            return
+        time.sleep(0.1)
+    os.kill(pid, signal.SIGKILL)
+
+
+def delete_overlay(vm: Path) -> None:
+    """Remove the VM's directory: overlay, pid file, serial log and port."""
+    if vm.exists():
+        for f in vm.iterdir():
+            f.unlink()
+        vm.rmdir()
+        log(f"{vm.name}: overlay deleted")
+
+
+def stop(vmdir: Path, names: list[str]) -> list[str]:
+    vms = [vmdir / n for n in names] if names else sorted(p for p in vmdir.glob("*") if p.is_dir())
+    stopped = []
+    pids = qemu_pids(vms)
+    send_sigterm([pid for pid in pids.values() if pid])
     for vm, pid in pids.items():
         if pid:
-            for _ in range(100):
-                if not Path(f"/proc/{pid}").exists() or str(vm) not in cmdline(pid):
-                    break
-                time.sleep(0.1)
-            else:
-                os.kill(pid, signal.SIGKILL)
+            wait_or_kill(vm, pid)
             stopped.append(vm.name)
             log(f"{vm.name}: qemu {pid} stopped")
-        if vm.exists():
-            for f in vm.iterdir():
-                f.unlink()
-            vm.rmdir()
-            log(f"{vm.name}: overlay deleted")
+        delete_overlay(vm)
     return stopped
 
 
