@@ -15,6 +15,7 @@ from typing import Any, Dict, List, Optional
 from ..api import leases, snapshots
 from ..common import procfs
 from ..common.errors import AlreadyExists
+from ..images import orphan_snapshots
 from ..transport.connection import Connection
 from . import labels as L
 
@@ -49,7 +50,7 @@ def prepare(
     clearing one an interrupted create left behind."""
     labels = claim(lease)
     try:
-        return snapshots.prepare(conn, snapshotter, container_id, parent, labels, lease)
+        return orphan_snapshots.prepare(conn, snapshotter, container_id, parent, labels, lease)
     except AlreadyExists:
         why = clear_abandoned(conn, snapshotter, container_id)
         if why:
@@ -57,4 +58,4 @@ def prepare(
                 f"a {snapshotter} snapshot {container_id!r} already exists in "
                 f"{conn.namespace or 'default'!r} ({why}): remove it or pick another name"
             ) from None
-    return snapshots.prepare(conn, snapshotter, container_id, parent, labels, lease)
+    return orphan_snapshots.prepare(conn, snapshotter, container_id, parent, labels, lease)

@@ -14,6 +14,7 @@ from ..api import content, diff, snapshots
 from ..common.errors import AlreadyExists, InvalidInput
 from ..common.media_types import to_api
 from ..transport.connection import Connection, LeaseRef
+from . import orphan_snapshots
 from .graph import chain_ids, diff_ids, layers_match
 
 UNCOMPRESSED_LABEL = "containerd.io/uncompressed"
@@ -70,7 +71,7 @@ def _apply_one(
     key = f"extract-{time.time_ns()}-{secrets.token_hex(4)} {chain_id}"
     labels = {SNAPSHOT_REF_LABEL: chain_id}
     try:
-        mounts: List[Dict[str, Any]] = snapshots.prepare(
+        mounts: List[Dict[str, Any]] = orphan_snapshots.prepare(
             conn, snapshotter, key, parent, labels, lease=lease
         )
     except AlreadyExists:
