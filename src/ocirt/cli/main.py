@@ -42,6 +42,7 @@ COMMANDS = {
         ["run", "ps", "exec", "logs", "start", "stop", "restart", "rm", "stats", "inspect"],
         "container_command",
     ),
+    "events": "events_command",
 }
 
 
