@@ -43,6 +43,7 @@ COMMANDS = {
         "container_command",
     ),
     "events": "events_command",
+    **dict.fromkeys(["wait", "kill", "top", "pause", "unpause"], "task_commands"),
 }
 
 
