@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import InvalidInput
+from ansible_collections.ocirt.containerd.plugins.module_utils.containers.file_copy import (
+    resolve_in_root,
+)
 from cli.test_ocirt_cli import ocirt
 from cli.test_ocirt_containers import env_for
 from harness.images import write_oci_archive
@@ -93,3 +98,48 @@ def test_top_pause_and_unpause(containerd, containerd_namespace, busybox, tmp_pa
     assert stopped.returncode == 1 and "not running" in stopped.stderr
     paused = ocirt("pause", "busy", env=env)
     assert paused.returncode == 1 and "not running" in paused.stderr
+
+
+def test_cp_into_and_out_of_a_container(containerd, containerd_namespace, busybox, tmp_path):
+    env = _setup(containerd, containerd_namespace, busybox, tmp_path)
+    assert ocirt("run", "-d", "--name", "files", IMAGE, "sleep", "1000", env=env).returncode == 0
+    (tmp_path / "hello.txt").write_text("hello\n")
+    (tmp_path / "tree").mkdir()
+    (tmp_path / "tree" / "a").write_text("a\n")
+    into = ocirt("cp", str(tmp_path / "hello.txt"), "files:/tmp", env=env)
+    assert (into.returncode, into.stdout) == (0, "files:/tmp/hello.txt\n"), into.stderr
+    assert ocirt("cp", str(tmp_path / "tree"), "files:/tmp/", env=env).returncode == 0
+    shown = ocirt("exec", "files", "cat", "/tmp/hello.txt", "/tmp/tree/a", env=env)
+    assert shown.stdout == "hello\na\n", shown.stderr
+
+    # a link inside the container is followed as the container sees it, not on the host
+    linked = ocirt("exec", "files", "ln", "-s", "/etc", "/tmp/etc-link", env=env)
+    assert linked.returncode == 0, linked.stderr
+    out = tmp_path / "out"
+    out.mkdir()
+    copied = ocirt("cp", "files:/tmp/etc-link/passwd", str(out), env=env)
+    assert copied.returncode == 0 and copied.stdout == f"{out / 'passwd'}\n", copied.stderr
+    assert (out / "passwd").read_text().startswith("root:x:0:0:root:/root:/bin/sh\n")
+    assert (out / "passwd").read_text() != open("/etc/passwd").read()
+    escape = ocirt("cp", "files:/tmp/../../etc/shadow", str(out), env=env)
+    assert escape.returncode == 1 and "leaves the container's root" in escape.stderr
+    both_host = ocirt("cp", str(tmp_path / "hello.txt"), str(out), env=env)
+    assert both_host.returncode == 1 and "CONTAINER:PATH" in both_host.stderr
+
+
+def test_paths_resolve_inside_the_root(tmp_path):
+    """Daemon-free: symlinks are followed within the root, whatever they point at."""
+    root = tmp_path / "root"
+    (root / "etc").mkdir(parents=True)
+    (root / "tmp").mkdir()
+    (root / "tmp" / "abs").symlink_to("/etc")
+    (root / "tmp" / "rel").symlink_to("../etc")
+    (root / "tmp" / "up").symlink_to("../../../../../etc")
+    (root / "tmp" / "loop").symlink_to("loop")
+    for path in ("/tmp/abs/passwd", "tmp/rel/passwd", "/tmp/up/passwd", "/tmp/./abs/../etc/passwd"):
+        assert resolve_in_root(str(root), path) == str(root / "etc" / "passwd"), path
+    for bad in ("/../etc", "/tmp/../../x"):
+        with pytest.raises(InvalidInput, match="leaves"):
+            resolve_in_root(str(root), bad)
+    with pytest.raises(InvalidInput, match="symbolic links"):
+        resolve_in_root(str(root), "/tmp/loop/x")

@@ -43,7 +43,7 @@ COMMANDS = {
         "container_command",
     ),
     "events": "events_command",
-    **dict.fromkeys(["wait", "kill", "top", "pause", "unpause"], "task_commands"),
+    **dict.fromkeys(["wait", "kill", "top", "pause", "unpause", "cp"], "task_commands"),
 }
 
 

@@ -1,4 +1,5 @@
-"""What is done to a running container's processes: wait, kill, top, pause, unpause.
+"""What is done to a running container: wait, kill, top, pause, unpause, and cp of files
+into and out of it.
 
 Each names containers as docker does and prints each name once done (`wait` prints exit
 codes instead, and ends with the last one's)."""
@@ -6,8 +7,13 @@ codes instead, and ends with the last one's)."""
 from __future__ import annotations
 
 import argparse
+from typing import Optional, Tuple
 
-from ansible_collections.ocirt.containerd.plugins.module_utils.containers import lifecycle
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import InvalidInput
+from ansible_collections.ocirt.containerd.plugins.module_utils.containers import (
+    file_copy,
+    lifecycle,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.options import (
     parse_signal,
 )
@@ -43,6 +49,10 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
         parser = sub.add_parser(verb, parents=[common], help=f"{what} every process of containers")
         _containers(parser)
         parser.set_defaults(run=run_pause, verb=verb)
+    cp = sub.add_parser("cp", parents=[common], help="copy files into or out of a container")
+    cp.add_argument("source", help="host path, or CONTAINER:PATH")
+    cp.add_argument("target", help="host path, or CONTAINER:PATH")
+    cp.set_defaults(run=run_cp)
 
 
 def run_wait(args: argparse.Namespace, conn: Connection) -> int:
@@ -76,4 +86,24 @@ def run_pause(args: argparse.Namespace, conn: Connection) -> int:
     for name in args.containers:
         change(conn, name)
         print(name)
+    return 0
+
+
+def _container_side(argument: str) -> Optional[Tuple[str, str]]:
+    """(container, path) of CONTAINER:PATH; None for a host path (one with a ':' is written
+    ./a:b, as for docker)."""
+    name, colon, path = argument.partition(":")
+    if not colon or not name or argument.startswith(("/", ".")):
+        return None
+    return name, path or "/"
+
+
+def run_cp(args: argparse.Namespace, conn: Connection) -> int:
+    source, target = _container_side(args.source), _container_side(args.target)
+    if (source is None) == (target is None):
+        raise InvalidInput("cp: exactly one of SOURCE and TARGET is CONTAINER:PATH")
+    if source is not None:
+        print(file_copy.copy_out(conn, source[0], source[1], args.target))
+    elif target is not None:
+        print(f"{target[0]}:{file_copy.copy_in(conn, target[0], args.source, target[1])}")
     return 0
