@@ -20,7 +20,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from ..common.errors import DaemonUnavailable, InvalidInput
+from ..common.errors import DaemonUnavailable, InvalidInput, OcirtError
 from ..transport.connection import PROBE_EVERY, SERVER_STREAM, Connection, Service
 from ..wire.schema import INT64, STRING, UINT32, Field, MapOf, Message, Proto
 from ..wire.wellknown import ANY, TIMESTAMP
@@ -191,8 +191,13 @@ class Subscription:
                 return
 
     def __iter__(self) -> Iterator[Event]:
-        for envelope in self._stream:
-            yield decode_envelope(envelope)
+        try:
+            for envelope in self._stream:
+                yield decode_envelope(envelope)
+        except OcirtError:
+            if self._closed.is_set():  # closed by another thread: the end it asked for
+                return
+            raise
         if not self._closed.is_set():  # containerd ends its streams only when it stops
             raise DaemonUnavailable(
                 f"containerd on {self._address} ended the event stream: did it stop or restart?"
