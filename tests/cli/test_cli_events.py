@@ -69,6 +69,7 @@ class Watcher:
             self.proc.kill()
             self.proc.communicate()
             raise AssertionError("ocirt events did not end after SIGINT") from None
+        print(f"ocirt events ended {time.monotonic() - sent:.2f} s after SIGINT")
         assert time.monotonic() - sent < 5, "ended, but slowly"
         assert self.proc.returncode == 130 and "Traceback" not in err, err
         return err
