@@ -59,16 +59,11 @@ def _ended(first: int) -> List[Field]:
     return [pid, status, Field(first + 2, "exited_at", TIMESTAMP)]
 
 
+#: TaskCreate's bundle directory and root filesystem; then the checkpoint and pid
+_WHERE = [Field(2, "bundle", STRING), Field(3, "rootfs", MOUNT, repeated=True)]
+_FROM_AND_PID = [Field(5, "checkpoint", STRING), Field(6, "pid", UINT32)]
 _TASK_EVENTS = [
-    _TASK.message(
-        "TaskCreate",
-        _CID,
-        Field(2, "bundle", STRING),
-        Field(3, "rootfs", MOUNT, repeated=True),
-        Field(4, "io", TASK_IO),
-        Field(5, "checkpoint", STRING),
-        Field(6, "pid", UINT32),
-    ),
+    _TASK.message("TaskCreate", _CID, *_WHERE, Field(4, "io", TASK_IO), *_FROM_AND_PID),
     _TASK.message("TaskStart", _CID, Field(2, "pid", UINT32)),
     _TASK.message("TaskDelete", _CID, *_ended(2), Field(5, "id", STRING)),
     # id: the container id for the init process, the exec id for an exec
