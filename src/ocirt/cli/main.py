@@ -42,6 +42,8 @@ COMMANDS = {
         ["run", "ps", "exec", "logs", "start", "stop", "restart", "rm", "stats", "inspect"],
         "container_command",
     ),
+    "events": "events_command",
+    **dict.fromkeys(["wait", "kill", "top", "pause", "unpause", "cp"], "task_commands"),
 }
 
 

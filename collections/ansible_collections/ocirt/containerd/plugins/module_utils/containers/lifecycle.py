@@ -1,4 +1,5 @@
-"""What is done to a container once it exists: start, stop, kill, restart, remove.
+"""What is done to a container once it exists: start, stop, kill, pause, unpause, wait,
+restart, remove.
 
 No supervisor of ours runs: the shim keeps the task alive across daemon restarts, and
 restart policies are containerd's own restart monitor, driven by labels. Each verb moves
@@ -16,8 +17,8 @@ from typing import Any, Dict, Mapping, Optional, Tuple, TypedDict
 from ..api import snapshots, tasks
 from ..api.containers import update_labels
 from ..common.defaults import DEFAULT_SNAPSHOTTER
-from ..common.errors import FailedPrecondition, NotFound, OcirtError
-from ..transport.connection import Connection, PendingCall
+from ..common.errors import FailedPrecondition, NotFound, OcirtError, Timeout, describe_unreachable
+from ..transport.connection import PROBE_EVERY, Connection, PendingCall
 from . import labels as L
 from . import restart_monitor, task
 from .options import parse_signal
@@ -192,6 +193,66 @@ def kill(conn: Connection, container_id: str, signal: Any = "SIGKILL", all: bool
         tasks.kill(conn, container_id, parse_signal(signal, "signal"), all=all)
     except NotFound:
         raise FailedPrecondition(f"container {container_id!r} is not running") from None
+
+
+def _live_task(conn: Connection, container_id: str) -> Dict[str, Any]:
+    """The container's task if a process lives (running or paused); else FailedPrecondition."""
+    get_container(conn, container_id)
+    current = tasks.get_process(conn, container_id)
+    if current is None or not is_up(current):
+        raise FailedPrecondition(f"container {container_id!r} is not running")
+    return current
+
+
+def pause(conn: Connection, container_id: str) -> bool:
+    """Freeze every process of the container (its cgroup); whether anything changed."""
+    if _live_task(conn, container_id)["status"] != tasks.STATUS_RUNNING:
+        return False
+    tasks.pause(conn, container_id)
+    return True
+
+
+def unpause(conn: Connection, container_id: str) -> bool:
+    """Thaw a paused container; whether anything changed."""
+    if _live_task(conn, container_id)["status"] == tasks.STATUS_RUNNING:
+        return False
+    tasks.resume(conn, container_id)
+    return True
+
+
+def _recorded_exit(conn: Connection, container_id: str) -> int:
+    """The exit kept on the record once its task was deleted (``stop``, ``ocirt rm``)."""
+    code = labels_of(get_container(conn, container_id)).get(L.EXIT_CODE)
+    if code is None:
+        raise FailedPrecondition(f"container {container_id!r} has not been started")
+    return int(code)
+
+
+def _exit_status(conn: Connection, waiter: PendingCall) -> int:
+    """Tasks.Wait's answer, looking at the socket every PROBE_EVERY s meanwhile, so that a
+    daemon that died ends the wait (Ctrl-C does anyway: grpc waits in short slices)."""
+    while True:
+        try:
+            return int(waiter.result(PROBE_EVERY)["exit_status"])
+        except Timeout:
+            if conn.daemon_gone():
+                raise describe_unreachable(conn.address) from None
+
+
+def wait(conn: Connection, container_id: str) -> int:
+    """The container's exit code once its task has exited (at once if it already has)."""
+    current = tasks.get_process(conn, container_id)
+    if current is None:
+        return _recorded_exit(conn, container_id)
+    if current["status"] == tasks.STATUS_STOPPED:
+        return int(current["exit_status"])
+    waiter = tasks.wait(conn, container_id)
+    try:
+        return _exit_status(conn, waiter)
+    except NotFound:  # exited and deleted (by a stop) between Get and Wait
+        return _recorded_exit(conn, container_id)
+    finally:
+        waiter.cancel()
 
 
 def restart(conn: Connection, container_id: str, timeout: Optional[float] = None) -> Restarted:

@@ -351,6 +351,15 @@ class Connection:
         except grpc.RpcError as exc:
             raise self._translate(exc, method) from None
 
+    def open_stream(
+        self, method: Method, request: Request = None, *, namespace: Any = ...
+    ) -> BidiStream:
+        """A server-streaming call that lasts until the caller ends it (Events.Subscribe),
+        as an object that can be cancelled and watched for a daemon that died (BidiStream)."""
+        md = self._metadata(method, SERVER_STREAM, namespace, None)
+        call = self._stub(method)(method.request.encode(request or {}), metadata=md)
+        return BidiStream(self, method, call)
+
     def bidi(
         self,
         method: Method,
@@ -403,7 +412,8 @@ class Connection:
 
 
 class BidiStream:
-    """A bidirectional call in flight; iterating it yields the decoded replies.
+    """A streaming call in flight (bidirectional, or a server stream from ``open_stream``);
+    iterating it yields the decoded replies.
 
     A wait on it ends when containerd dies: grpc ends a call when its socket closes, and
     ``ended()`` also looks at the socket (``Connection.daemon_gone``) in case grpc has not
