@@ -38,11 +38,26 @@ COMMANDS = {
     **dict.fromkeys(["namespace", "namespaces", "ns"], "namespace_command"),
     **dict.fromkeys(["images", "image", "rmi", "tag"], "image_command"),
     "pull": "pull_command",
+    "version": "version_command",
+    "completion": "completion",
     **dict.fromkeys(
         ["run", "ps", "exec", "logs", "start", "stop", "restart", "rm", "stats", "inspect"],
         "container_command",
     ),
 }
+
+
+class _PrintVersion(argparse.Action):
+    """``--version``: ocirt's own version, read only when asked (no daemon needed)."""
+
+    def __init__(self, option_strings: List[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        from .version_command import client_version
+
+        print(f"ocirt {client_version()}")
+        parser.exit()
 
 
 def build_parser(only: Optional[str] = None) -> argparse.ArgumentParser:
@@ -59,6 +74,7 @@ def build_parser(only: Optional[str] = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ocirt", description="Manage containerd over its own API.", parents=[common]
     )
+    parser.add_argument("--version", action=_PrintVersion, help="print ocirt's version and exit")
     add_connection_flags(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in [only] if only else sorted(set(COMMANDS.values())):
@@ -99,6 +115,16 @@ def _silence_stdout() -> None:
     os.close(devnull)
 
 
+def _output_flushed() -> bool:
+    """Flush stdout; False (and stdout silenced) if its reader has gone."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        return False
+    return True
+
+
 def _report(message: str) -> None:
     try:
         print(message, file=sys.stderr)
@@ -123,6 +149,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     previous = signal.signal(signal.SIGINT, _interrupted) if in_main_thread else None
     try:
         return _run(argv)
+    except SystemExit:  # argparse is done: --help, --version or a usage error
+        if not _output_flushed():
+            return EXIT_BROKEN_PIPE
+        raise
     except OcirtError as exc:
         _report(f"ocirt: {exc}")
         return EXIT_ERROR
