@@ -12,7 +12,7 @@ import dataclasses
 import datetime
 import re
 import string
-from typing import Dict, Iterable, List, Optional, Pattern, Sequence, Set, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional, Pattern, Sequence, Set, Tuple
 
 from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import InvalidInput
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.inspect import (
@@ -135,7 +135,7 @@ class PsFilter:
 
     names: Tuple[Pattern[str], ...] = ()
     labels: Tuple[Tuple[str, Optional[str]], ...] = ()
-    states: Set[str] = dataclasses.field(default_factory=set)
+    states: FrozenSet[str] = frozenset()
 
     @classmethod
     def parse(cls, specs: Iterable[str]) -> PsFilter:
@@ -156,7 +156,7 @@ class PsFilter:
                     f"--filter {spec!r}: use name=REGEX, label=KEY[=VALUE] or status=STATUS "
                     f"(STATUS one of {', '.join(STATUS_WORDS)})"
                 )
-        return cls(tuple(names), tuple(labels), states)
+        return cls(tuple(names), tuple(labels), frozenset(states))
 
     def matches(self, row: ContainerRow) -> bool:
         if self.names and not any(p.search(row["id"]) for p in self.names):
@@ -204,6 +204,10 @@ class PsFormat:
                 raise InvalidInput(
                     f"--format: no field {field!r}; fields: {', '.join(sorted(FIELDS))}"
                 )
+        try:  # every field is a string: "{pid:>8}" works, "{labels[x]}" cannot
+            _render(template, PsFields(*[""] * len(dataclasses.fields(PsFields))))
+        except (LookupError, TypeError, ValueError) as exc:
+            raise InvalidInput(f"--format {text!r}: {exc}") from None
         return cls(template, table=table)
 
     def show(self, rows: Sequence[ContainerRow], trunc: bool = True) -> None:
