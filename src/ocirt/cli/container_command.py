@@ -46,7 +46,7 @@ from .flags import add_table_flags, table_values
 from .labels import parse_labels
 from .output import print_json, print_table
 from .progress import human_size
-from .ps_format import PsFilter, PsFormat, select
+from .ps_format import FILTER_HELP, FORMAT_HELP, PsFilter, PsFormat, select
 
 
 def _add_run(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -66,22 +66,8 @@ def _add_ps(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) ->
     ps = sub.add_parser("ps", parents=[common], help="list containers")
     ps.add_argument("-a", "--all", action="store_true", help="also those not running")
     ps.add_argument("-q", "--quiet", action="store_true", help="ids only (in full)")
-    ps.add_argument(
-        "-f",
-        "--filter",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="name=REGEX, label=KEY[=VALUE] or status=created|running|paused|exited "
-        "(repeatable: labels must all match, names and statuses any)",
-    )
-    ps.add_argument(
-        "--format",
-        default="table",
-        help="table (default), json (an object a line), or a template over the fields "
-        "{id} {image} {command} {created} {status} {state} {ports} {names} {labels} {pid} "
-        "(docker's {{.Names}} too; 'table TEMPLATE' adds headers)",
-    )
+    ps.add_argument("-f", "--filter", action="append", default=[], help=FILTER_HELP)
+    ps.add_argument("--format", default="table", help=FORMAT_HELP)
     ps.add_argument("--no-trunc", action="store_true", help="show commands and ids in full")
     ps.set_defaults(run=run_ps)
 

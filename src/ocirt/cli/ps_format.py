@@ -29,6 +29,15 @@ ID_WIDTH = 12  # ... and a 64-hex id to 12
 _HEX_ID = re.compile(r"[0-9a-f]{64}")
 _GO_FIELD = re.compile(r"\{\{\s*\.(\w+)\s*\}\}")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+FILTER_HELP = (
+    "KEY=VALUE: name=REGEX, label=KEY[=VALUE] or status=created|running|paused|exited "
+    "(repeatable: labels must all match, names and statuses any)"
+)
+FORMAT_HELP = (
+    "table (default), json (an object a line), or a template over the fields {id} {image} "
+    "{command} {created} {status} {state} {ports} {names} {labels} {pid} (docker's "
+    "{{.Names}} too; 'table TEMPLATE' adds headers)"
+)
 #: docker's status filter words -> the library's status
 STATUS_WORDS = {
     "created": "created",
