@@ -61,14 +61,12 @@ def run_into_closed_pipe(argv: List[str]) -> subprocess.CompletedProcess:
     "command",
     [
         ["ps", "-a"],
-        ["ps", "-a", "--format", "json"],
         ["images"],
         ["namespace", "ls"],
         ["info", "--json"],
         ["info"],
         ["version"],
         ["completion", "bash"],
-        ["--help"],
     ],
     ids=lambda c: " ".join(c),
 )
