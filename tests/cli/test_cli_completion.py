@@ -50,6 +50,7 @@ def test_commands_and_their_flags(script):
     assert complete(script, "ocirt -n other image i") == ["import", "inspect"]
     assert {"--filter", "--format", "--no-trunc"} <= set(complete(script, "ocirt ps --"))
     assert complete(script, "ocirt completion ") == ["bash"]
+    assert complete(script, "ocirt completion bash ") == []
 
 
 def test_container_and_image_names(containerd, containerd_namespace, busybox, tmp_path, script):

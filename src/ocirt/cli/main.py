@@ -3,7 +3,8 @@
 It parses arguments, calls the library and prints; every decision about containerd is made
 in the library, so `ocirt` and the Ansible modules always agree. How every command ends is
 decided here once: library errors print one line (exit 1), Ctrl-C ends the process within a
-second (exit 130), and output cut short by a closed pipe (`ocirt ps | head -1`) ends quietly.
+second (exit 130), and output cut short by a closed pipe (`ocirt ps | head -1`) ends quietly,
+also after argparse has printed (--help, --version).
 """
 
 from __future__ import annotations
