@@ -8,6 +8,7 @@ it waits on a containerd that does not answer or in the middle of a pull.
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import subprocess
 import time
@@ -58,7 +59,15 @@ def run_into_closed_pipe(argv: List[str]) -> subprocess.CompletedProcess:
 
 @pytest.mark.parametrize(
     "command",
-    [["ps", "-a"], ["images"], ["namespace", "ls"], ["info", "--json"]],
+    [
+        ["ps", "-a"],
+        ["images"],
+        ["namespace", "ls"],
+        ["info", "--json"],
+        ["info"],
+        ["version"],
+        ["completion", "bash"],
+    ],
     ids=lambda c: " ".join(c),
 )
 def test_a_closed_pipe_ends_the_command_quietly(containerd, containerd_namespace, command):
@@ -80,6 +89,65 @@ def test_a_closed_pipe_after_inspect(containerd, containerd_namespace, busybox, 
     assert shown.returncode == 0 and "pipe-me" in shown.stdout, shown.stderr
     done = run_into_closed_pipe(argv)
     assert (done.returncode, done.stderr) == (141, "")
+
+
+IMAGE = "example.test/ocirt/bb:1"
+#: every command that only reads, each into `| head -0` (X: the image or container made)
+READERS = [
+    ["ps", "-a"],
+    ["images"],
+    ["image", "inspect", IMAGE],
+    ["namespace", "ls"],
+    ["info"],
+    ["inspect", "piped"],
+    ["logs", "piped"],
+    ["stats", "--no-stream", "piped"],
+    ["version"],
+    ["completion", "bash"],
+    ["--help"],
+]
+
+
+@pytest.fixture
+def piped(containerd, containerd_namespace, busybox, tmp_path) -> List[str]:
+    """The start of an ocirt command line whose namespace has the image and a container
+    "piped" that runs and has written a line."""
+    from harness.images import write_oci_archive
+
+    archive = write_oci_archive(busybox, tmp_path / "busybox.tar", IMAGE)
+    containerd.ctr("images", "import", str(archive), namespace=containerd_namespace)
+    argv = [OCIRT, "--address", containerd.address, "-n", containerd_namespace]
+    command = ["run", "-d", "--name", "piped", IMAGE, "sh", "-c", "echo hi; exec sleep 1000"]
+    ran = subprocess.run([*argv, *command], capture_output=True, text=True, env=_env())
+    assert ran.returncode == 0, ran.stderr
+    return argv
+
+
+def test_every_reader_into_head_0_ends_quietly(piped):
+    for command in READERS:
+        line = " ".join(shlex.quote(w) for w in [*piped, *command])
+        done = subprocess.run(
+            ["bash", "-c", f"set -o pipefail; {line} | head -0"],
+            capture_output=True,
+            text=True,
+            env=_env(),
+            timeout=BOUND,
+        )
+        assert (done.returncode in (0, 141), done.stderr) == (True, ""), command
+
+
+def test_ctrl_c_ends_logs_follow_within_a_second(piped):
+    proc = subprocess.Popen(
+        [*piped, "logs", "-f", "piped"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None and proc.stdout.readline() == "hi\n"
+    proc.send_signal(signal.SIGINT)
+    sent = time.monotonic()
+    err = ended(proc)
+    took = time.monotonic() - sent
+    print(f"ended {took:.2f} s after SIGINT")
+    assert proc.returncode == 130 and err == "", err
+    assert took < 5  # 1 s by design (INTERRUPT_GRACE); slack for a machine shared by many
 
 
 def _interrupt_when_started(proc: subprocess.Popen) -> float:

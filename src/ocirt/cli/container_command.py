@@ -46,6 +46,7 @@ from .flags import add_table_flags, table_values
 from .labels import parse_labels
 from .output import print_json, print_table
 from .progress import human_size
+from .ps_format import FILTER_HELP, FORMAT_HELP, PsFilter, PsFormat, select
 
 
 def _add_run(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -64,7 +65,10 @@ def _add_run(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def _add_ps(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     ps = sub.add_parser("ps", parents=[common], help="list containers")
     ps.add_argument("-a", "--all", action="store_true", help="also those not running")
-    ps.add_argument("-q", "--quiet", action="store_true", help="ids only")
+    ps.add_argument("-q", "--quiet", action="store_true", help="ids only (in full)")
+    ps.add_argument("-f", "--filter", action="append", default=[], help=FILTER_HELP)
+    ps.add_argument("--format", default="table", help=FORMAT_HELP)
+    ps.add_argument("--no-trunc", action="store_true", help="show commands and ids in full")
     ps.set_defaults(run=run_ps)
 
 
@@ -168,27 +172,16 @@ def run_run(args: argparse.Namespace, conn: Connection) -> int:
 
 
 def run_ps(args: argparse.Namespace, conn: Connection) -> int:
-    rows = [r for r in list_containers(conn) if args.all or r["status"] in ("running", "paused")]
+    wanted = PsFilter.parse(args.filter)
+    form = PsFormat.parse(args.format)  # both checked before asking containerd
+    rows = select(list_containers(conn), wanted, everything=args.all)
     if args.json:
         print_json(rows)
     elif args.quiet:
         for r in rows:
-            print(r["id"])
+            print(r["id"])  # in full: ocirt names containers by their whole id
     else:
-        print_table(
-            ["container id", "image", "command", "status", "pid", "restart"],
-            [
-                (
-                    r["id"],
-                    r["image"],
-                    " ".join(r["command"])[:40],
-                    r["status"] + (f" ({r['exit_code']})" if r["status"] == "stopped" else ""),
-                    r["pid"],
-                    r["restart_policy"],
-                )
-                for r in rows
-            ],
-        )
+        form.show(rows, trunc=not args.no_trunc)
     return 0
 
 

@@ -3,7 +3,8 @@
 It parses arguments, calls the library and prints; every decision about containerd is made
 in the library, so `ocirt` and the Ansible modules always agree. How every command ends is
 decided here once: library errors print one line (exit 1), Ctrl-C ends the process within a
-second (exit 130), and output cut short by a closed pipe (`ocirt ps | head -1`) ends quietly.
+second (exit 130), and output cut short by a closed pipe (`ocirt ps | head -1`) ends quietly,
+also after argparse has printed (--help, --version).
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ COMMANDS = {
     **dict.fromkeys(["namespace", "namespaces", "ns"], "namespace_command"),
     **dict.fromkeys(["images", "image", "rmi", "tag"], "image_command"),
     "pull": "pull_command",
+    "version": "version_command",
+    "completion": "completion",
     **dict.fromkeys(
         ["run", "ps", "exec", "logs", "start", "stop", "restart", "rm", "stats", "inspect"],
         "container_command",
@@ -45,6 +48,19 @@ COMMANDS = {
     "events": "events_command",
     **dict.fromkeys(["wait", "kill", "top", "pause", "unpause", "cp"], "task_commands"),
 }
+
+
+class _PrintVersion(argparse.Action):
+    """``--version``: ocirt's own version, read only when asked (no daemon needed)."""
+
+    def __init__(self, option_strings: List[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        from .version_command import client_version
+
+        print(f"ocirt {client_version()}")
+        parser.exit()
 
 
 def build_parser(only: Optional[str] = None) -> argparse.ArgumentParser:
@@ -61,6 +77,7 @@ def build_parser(only: Optional[str] = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ocirt", description="Manage containerd over its own API.", parents=[common]
     )
+    parser.add_argument("--version", action=_PrintVersion, help="print ocirt's version and exit")
     add_connection_flags(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in [only] if only else sorted(set(COMMANDS.values())):
@@ -101,6 +118,16 @@ def _silence_stdout() -> None:
     os.close(devnull)
 
 
+def _output_flushed() -> bool:
+    """Flush stdout; False (and stdout silenced) if its reader has gone."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        return False
+    return True
+
+
 def _report(message: str) -> None:
     try:
         print(message, file=sys.stderr)
@@ -125,6 +152,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     previous = signal.signal(signal.SIGINT, _interrupted) if in_main_thread else None
     try:
         return _run(argv)
+    except SystemExit:  # argparse is done: --help, --version or a usage error
+        if not _output_flushed():
+            return EXIT_BROKEN_PIPE
+        raise
     except OcirtError as exc:
         _report(f"ocirt: {exc}")
         return EXIT_ERROR

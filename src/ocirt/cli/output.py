@@ -21,12 +21,22 @@ def print_json(value: Any, out: TextIO = sys.stdout) -> None:
     out.write("\n")
 
 
+def print_json_lines(values: Iterable[Any], out: TextIO = sys.stdout) -> None:
+    """One compact JSON object a line (docker's ``--format json``), for ``jq`` and ``grep``."""
+    for value in values:
+        out.write(json.dumps(value, sort_keys=True, default=_default) + "\n")
+
+
 def print_table(
-    headers: Sequence[str], rows: Iterable[Sequence[Any]], out: TextIO = sys.stdout
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    out: TextIO = sys.stdout,
+    empty: str = "-",
 ) -> None:
-    """Columns padded to their widest cell, headers in capitals, like ctr and docker."""
+    """Columns padded to their widest cell, headers in capitals, like ctr and docker; an
+    empty cell shows as ``empty`` (docker's ps leaves it blank)."""
     cells = [[str(h).upper() for h in headers]] + [
-        ["-" if c is None or c == "" else str(c) for c in row] for row in rows
+        [empty if c is None or c == "" else str(c) for c in row] for row in rows
     ]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     for r in cells:
