@@ -78,6 +78,14 @@ class Terminal:
                     f"{pattern!r} not shown by {self.argv}; it showed {self.seen!r}"
                 )
 
+    def raw(self) -> None:
+        """Wait until the command has put the terminal in raw mode: what is typed before
+        is echoed here and then discarded (setraw flushes input), as on a real terminal."""
+        deadline = time.monotonic() + BOUND
+        while termios.tcgetattr(self.fd)[3] & (termios.ECHO | termios.ICANON):
+            assert time.monotonic() < deadline, f"{self.argv} never set raw mode: {self.seen!r}"
+            self._read(0.1)
+
     def resize(self, rows: int, cols: int) -> None:
         fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         os.kill(self.pid, signal.SIGWINCH)
@@ -199,6 +207,7 @@ def test_attach_and_detach_keys(cli, terminals):
     started = ocirt(cli, "run", "-dit", "--name", "attached", IMAGE, "sh")
     assert started.returncode == 0, started.stderr
     first = terminals([*cli, "attach", "attached"])
+    first.raw()
     first.send(b"\r")
     first.expect(rb"# ")
     since = len(first.seen)
@@ -209,6 +218,7 @@ def test_attach_and_detach_keys(cli, terminals):
     assert b"running" in ocirt(cli, "ps").stdout  # detaching left it running
 
     second = terminals([*cli, "attach", "attached"])
+    second.raw()
     second.send(b"\r")
     second.expect(rb"# ")
     second.send(b"exit 5\r")
@@ -221,6 +231,7 @@ def test_run_it_detaches_and_attach_finds_it(cli, terminals):
     term.send(DETACH)
     assert term.wait() == 0 and term.restored()
     again = terminals([*cli, "attach", "left"])
+    again.raw()
     again.send(b"exit 4\r")
     assert again.wait() == 4
 

@@ -105,7 +105,8 @@ def raw_mode(fd: int, enabled: bool) -> Iterator[None]:
         tty.setraw(fd)
         yield
     finally:
-        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+        with contextlib.suppress(termios.error):  # the terminal itself went away
+            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
 def _ignore(signum: int, frame: object) -> None:
