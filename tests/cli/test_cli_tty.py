@@ -22,6 +22,7 @@ from typing import List, Optional
 
 import pytest
 from cli.test_ocirt_cli import OCIRT
+from harness.daemon import ContainerdDaemon
 from harness.images import write_oci_archive
 
 from ocirt.cli.terminal import DetachScanner, parse_detach_keys
@@ -240,6 +241,25 @@ def test_attach_to_a_container_without_a_terminal(cli):
     assert ocirt(cli, "run", "-d", "--name", "plain", IMAGE, "sleep", "1000").returncode == 0
     refused = ocirt(cli, "attach", "plain")
     assert refused.returncode == 1 and b"ocirt logs -f" in refused.stderr
+
+
+def test_a_dead_containerd_ends_an_attach_with_a_message(containerd, busybox, tmp_path, terminals):
+    daemon = ContainerdDaemon(containerd.series).start()
+    try:
+        archive = write_oci_archive(busybox, tmp_path / "b.tar", ref_name=IMAGE)
+        daemon.ctr("images", "import", str(archive), namespace="tty")
+        cli = [OCIRT, "--address", daemon.address, "-n", "tty"]
+        assert ocirt(cli, "run", "-dit", "--name", "orphan", IMAGE, "sh").returncode == 0
+        term = terminals([*cli, "attach", "orphan"])
+        term.raw()
+        daemon.proc.kill()  # the shim and its sh stay, as after a crash
+        daemon.proc.wait(BOUND)
+        assert term.wait() == 1
+        print(term.seen)
+        assert b"ocirt: " in term.seen and b"Traceback" not in term.seen, term.seen
+        assert term.restored()
+    finally:
+        daemon.stop()
 
 
 # no containerd needed below
