@@ -181,6 +181,8 @@ def test_exec_i_pipes_stdin_and_forwards_signals(cli):
     assert ocirt(cli, "run", "-d", "--name", "piped", IMAGE, "sleep", "1000").returncode == 0
     done = ocirt(cli, "exec", "-i", "piped", "cat", stdin=b"x\n")
     assert (done.returncode, done.stdout) == (0, b"x\n"), done.stderr
+    ran = ocirt(cli, "run", "-i", "--rm", IMAGE, "sh", "-c", "cat; echo err >&2", stdin=b"y\n")
+    assert (ran.returncode, ran.stdout, ran.stderr) == (0, b"y\n", b"err\n")
     big = os.urandom(300_000)  # more than a pipe holds: the copy waits for the reader
     counted = ocirt(cli, "exec", "-i", "piped", "wc", "-c", stdin=big)
     assert counted.stdout.split() == [b"300000"], counted.stderr
