@@ -106,9 +106,14 @@ def _is_fifo_path(path: str) -> bool:
     return bool(path) and "://" not in path
 
 
+def process_io(process: Mapping[str, Any]) -> TaskIO:
+    """The streams a process (Tasks.Get) was created with."""
+    return TaskIO(process["stdin"], process["stdout"], process["stderr"], process["terminal"])
+
+
 def attachable(container_id: str, process: Mapping[str, Any]) -> TaskIO:
     """The FIFOs of a running process (Tasks.Get), refused when it writes to a log."""
-    io = TaskIO(process["stdin"], process["stdout"], process["stderr"], process["terminal"])
+    io = process_io(process)
     if not _is_fifo_path(io.stdout) or not os.path.exists(io.stdout):
         raise FailedPrecondition(
             f"container {container_id!r} has no terminal or input to attach to (its output "

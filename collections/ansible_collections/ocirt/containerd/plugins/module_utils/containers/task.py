@@ -95,6 +95,7 @@ def end(conn: Connection, container_id: str, sig: int, grace: float) -> Ended:
     if task["status"] != tasks.STATUS_STOPPED:
         waited, killed = kill_and_wait(conn, container_id, task["status"], sig, grace)
     exited = reap(conn, container_id)
+    stdio.remove_fifos(stdio.process_io(task))
     if exited is None and waited is not None:  # another client (ctr?) deleted it first
         exited = {
             "exit_code": waited["exit_status"],
@@ -112,6 +113,7 @@ def discard(conn: Connection, container_id: str) -> None:
     if task["status"] not in (tasks.STATUS_STOPPED, tasks.STATUS_CREATED):
         kill_and_wait(conn, container_id, task["status"], SIGKILL, KILL_GRACE)
     delete_task(conn, container_id)
+    stdio.remove_fifos(stdio.process_io(task))
 
 
 def create_and_start(
