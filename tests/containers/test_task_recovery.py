@@ -23,6 +23,7 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.containers import
     lifecycle,
     task_recovery,
 )
+from ansible_collections.ocirt.containerd.plugins.module_utils.containers.stdio import TaskIO
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -94,12 +95,12 @@ def test_create_after_an_interrupted_create_starts_the_container(
     with monkeypatch.context() as m:  # no time to wait: the error says what is left
         m.setattr(task_recovery, "RECOVERY_TIMEOUT", 0.0)
         with pytest.raises(FailedPrecondition) as refused:
-            task_recovery.create_task(conn, cid, request["rootfs"], request["stdout"])
+            task_recovery.create_task(conn, cid, request["rootfs"], TaskIO.log(request["stdout"]))
     assert f"cannot create the task of {cid}: " in str(refused.value)
     assert "interrupted task creation" in str(refused.value)
     assert "restart containerd" in str(refused.value)
 
-    task_recovery.create_task(conn, cid, request["rootfs"], request["stdout"])
+    task_recovery.create_task(conn, cid, request["rootfs"], TaskIO.log(request["stdout"]))
     tasks.start(conn, cid)
     task = tasks.get_process(conn, cid)
     assert task is not None and task["status"] == tasks.STATUS_RUNNING

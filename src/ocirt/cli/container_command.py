@@ -4,9 +4,11 @@ inspect. Each parses flags, calls the library, prints."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import secrets
 import sys
 import time
+from typing import Iterator
 
 from ansible_collections.ocirt.containerd.plugins.module_utils.common.defaults import (
     DEFAULT_REGISTRY_CONFIG_PATH,
@@ -16,8 +18,14 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors imp
     OcirtError,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers import lifecycle
+from ansible_collections.ocirt.containerd.plugins.module_utils.containers.attach import (
+    start_attached,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.exec import (
+    ExecSettings,
+    close_exec,
     exec_command,
+    open_exec,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.inspect import (
     inspect_container,
@@ -47,6 +55,7 @@ from .labels import parse_labels
 from .output import print_json, print_table
 from .progress import human_size
 from .ps_format import FILTER_HELP, FORMAT_HELP, PsFilter, PsFormat, select
+from .terminal import add_detach_keys_flag, attend, parse_detach_keys, relay
 
 
 def _add_run(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -56,6 +65,8 @@ def _add_run(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     run.add_argument("-d", "--detach", action="store_true", help="return once it runs")
     run.add_argument("--rm", action="store_true", help="remove it when it exits (foreground)")
     run.add_argument("--name", help="container id (default: image name + random suffix)")
+    run.add_argument("-i", "--interactive", action="store_true", help="copy stdin to it")
+    add_detach_keys_flag(run)
     # docker's --entrypoint is one program, the last one given wins
     add_table_flags(run, CONTAINER_TABLE, details={"entrypoint": {"action": "store"}})
     run.add_argument("--hosts-dir", default=DEFAULT_REGISTRY_CONFIG_PATH)
@@ -80,6 +91,8 @@ def _add_exec(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) 
     ex.add_argument("-u", "--user")
     ex.add_argument("-w", "--workdir")
     ex.add_argument("--timeout", dest="exec_timeout", type=float, default=None)
+    ex.add_argument("-i", "--interactive", action="store_true", help="copy stdin to it")
+    ex.add_argument("-t", "--tty", action="store_true", help="give it a terminal")
     ex.set_defaults(run=run_exec)
 
 
@@ -148,15 +161,37 @@ def _create(args: argparse.Namespace, conn: Connection) -> str:
     return name
 
 
-def run_run(args: argparse.Namespace, conn: Connection) -> int:
-    name = _create(args, conn)
+@contextlib.contextmanager
+def _removed_if_start_fails(
+    args: argparse.Namespace, conn: Connection, name: str
+) -> Iterator[None]:
+    """As docker: `run --rm` leaves nothing behind, a plain `run` leaves it created."""
     try:
-        started = lifecycle.start(conn, name, wait=not args.detach)
+        yield
     except OcirtError:
-        # as docker: `run --rm` leaves nothing behind, a plain `run` leaves it created
         if args.rm:
             lifecycle.remove(conn, name, force=True)
         raise
+
+
+def _run_attached(args: argparse.Namespace, conn: Connection) -> int:
+    """`run -i`/`-t` in the foreground: this terminal (or pipe) copied to the new task."""
+    keys = parse_detach_keys(args.detach_keys)
+    name = _create(args, conn)
+    with _removed_if_start_fails(args, conn, name):
+        session = start_attached(conn, name, stdin=args.interactive)
+    outcome = attend(conn, session, stdin=args.interactive, detach_keys=keys)
+    if args.rm and not outcome.detached:
+        lifecycle.remove(conn, name, force=True)
+    return outcome.exit_code
+
+
+def run_run(args: argparse.Namespace, conn: Connection) -> int:
+    if not args.detach and (args.interactive or args.tty):
+        return _run_attached(args, conn)
+    name = _create(args, conn)
+    with _removed_if_start_fails(args, conn, name):
+        started = lifecycle.start(conn, name, wait=not args.detach)
     if args.detach:
         print(name)
         return 0
@@ -185,7 +220,25 @@ def run_ps(args: argparse.Namespace, conn: Connection) -> int:
     return 0
 
 
+def _exec_attached(args: argparse.Namespace, conn: Connection) -> int:
+    """`exec -i`/`-t`: this terminal (or pipe) copied to the new process."""
+    settings = ExecSettings(
+        terminal=args.tty,
+        stdin=args.interactive,
+        env=parse_labels(args.env, "--env"),
+        user=args.user,
+        workdir=args.workdir,
+    )
+    session = open_exec(conn, args.container, args.command, settings)
+    try:
+        return relay(conn, session, stdin=args.interactive).exit_code
+    finally:
+        close_exec(conn, session)
+
+
 def run_exec(args: argparse.Namespace, conn: Connection) -> int:
+    if args.interactive or args.tty:
+        return _exec_attached(args, conn)
     done = exec_command(
         conn,
         args.container,

@@ -36,6 +36,7 @@ INTERRUPT_GRACE = 0.8  # seconds the library gets to clean up after Ctrl-C
 # command word -> the module under ocirt.cli that defines it
 COMMANDS = {
     "info": "info_command",
+    "attach": "attach_command",
     **dict.fromkeys(["namespace", "namespaces", "ns"], "namespace_command"),
     **dict.fromkeys(["images", "image", "rmi", "tag"], "image_command"),
     "pull": "pull_command",

@@ -148,6 +148,11 @@ options:
       - Place the container in a systemd slice, for containerd configured with C(SystemdCgroup).
     type: bool
     default: false
+  tty:
+    description:
+      - Give the process a terminal (C(process.terminal)); its input and output then go through FIFOs that C(ocirt attach) connects to, not to the log file.
+    type: bool
+    default: false
   pull:
     description:
       - When to pull the image, as in M(ocirt.containerd.image).

@@ -122,6 +122,12 @@ EXEC_REQUEST = Message(
 CLOSE_IO_REQUEST = Message(
     _PKG + "CloseIORequest", PROTO, [*_process_id(), Field(3, "stdin", BOOL)]
 )
+#: ResizePtyRequest (1.6 and 2.1 alike): the console size of a terminal process.
+RESIZE_PTY_REQUEST = Message(
+    _PKG + "ResizePtyRequest",
+    PROTO,
+    [*_process_id(), Field(3, "width", UINT32), Field(4, "height", UINT32)],
+)
 LIST_PIDS_RESPONSE = Message(
     _PKG + "ListPidsResponse", PROTO, [Field(1, "processes", PROCESS_INFO, repeated=True)]
 )
@@ -152,6 +158,7 @@ LIST = Method(_SERVICE + "List", LIST_REQUEST, LIST_RESPONSE)
 KILL = Method(_SERVICE + "Kill", KILL_REQUEST, EMPTY)
 EXEC = Method(_SERVICE + "Exec", EXEC_REQUEST, EMPTY)
 CLOSE_IO = Method(_SERVICE + "CloseIO", CLOSE_IO_REQUEST, EMPTY)
+RESIZE_PTY = Method(_SERVICE + "ResizePty", RESIZE_PTY_REQUEST, EMPTY)
 PAUSE = Method(_SERVICE + "Pause", CONTAINER_REQUEST, EMPTY)
 RESUME = Method(_SERVICE + "Resume", CONTAINER_REQUEST, EMPTY)
 LIST_PIDS = Method(_SERVICE + "ListPids", CONTAINER_REQUEST, LIST_PIDS_RESPONSE)
@@ -257,7 +264,19 @@ def exec_process(
 
 
 def close_io(conn: Connection, container_id: str, exec_id: str = "", stdin: bool = True) -> None:
+    """Close the shim's own writer on the process's stdin FIFO: only then does the process
+    see end of input once the client's writer is closed too (the shim keeps one open so a
+    client can attach again)."""
     conn.call(CLOSE_IO, {"container_id": container_id, "exec_id": exec_id, "stdin": stdin})
+
+
+def resize_pty(
+    conn: Connection, container_id: str, width: int, height: int, exec_id: str = ""
+) -> None:
+    """Set the console size of a terminal process (columns, lines), as the shim's
+    ``console.Resize`` does; the process gets SIGWINCH from its pty."""
+    request = {"container_id": container_id, "exec_id": exec_id, "width": width, "height": height}
+    conn.call(RESIZE_PTY, request)
 
 
 def pause(conn: Connection, container_id: str) -> None:

@@ -17,13 +17,15 @@ import select
 import shutil
 import tempfile
 import time
+from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, TypedDict
 
 from ..api import snapshots, tasks
 from ..common.errors import InvalidInput, NotFound, OcirtError, Timeout
 from ..transport.connection import Connection, PendingCall
-from . import rootfs
+from . import rootfs, stdio
 from .record import get_container
+from .stdio import Session
 from .users import resolve_user
 
 MAX_OUTPUT = 16 * 1024 * 1024  # per stream; more is cut (and reported)
@@ -50,12 +52,17 @@ def _process_spec(
     env: Optional[Mapping[str, str]],
     user: Optional[str],
     workdir: Optional[str],
+    terminal: bool = False,
 ) -> Dict[str, Any]:
+    """The container's own process spec with ``command`` and these settings (as ctr copies
+    ``spec.Process``); a terminal gets ``TERM=xterm`` unless the container sets one."""
     spec = json.loads(bytes((container.get("spec") or {}).get("value") or b"{}"))
     proc = copy.deepcopy(spec.get("process") or {})
     proc["args"] = list(command)
-    proc["terminal"] = False
+    proc["terminal"] = terminal
     proc.pop("consoleSize", None)
+    if terminal and not any(e.startswith("TERM=") for e in proc.get("env") or []):
+        proc["env"] = [*(proc.get("env") or []), "TERM=xterm"]
     if env:
         current = [e for e in proc.get("env") or [] if e.partition("=")[0] not in env]
         proc["env"] = current + [f"{k}={v}" for k, v in sorted(env.items())]
@@ -93,6 +100,11 @@ def _read_available(fd: int, sink: bytearray) -> bool:
             sink += chunk[: MAX_OUTPUT - len(sink)]
 
 
+def _check_command(command: Sequence[str]) -> None:
+    if not command or isinstance(command, str):
+        raise InvalidInput("command: expected a non-empty list of strings")
+
+
 class ExecResult(TypedDict):
     rc: int
     stdout: bytes
@@ -122,6 +134,10 @@ def _output_fifos() -> Iterator[Tuple[List[str], List[int]]]:
         for fd in fds:
             os.close(fd)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _new_exec_id() -> str:
+    return "exec-" + secrets.token_hex(6)
 
 
 def _start(
@@ -185,11 +201,10 @@ def exec_command(
     against the container's own /etc/passwd. After ``timeout`` seconds the process is
     killed and ExecTimeout raised with the output so far.
     """
-    if not command or isinstance(command, str):
-        raise InvalidInput("command: expected a non-empty list of strings")
+    _check_command(command)
     container = _running_container(conn, container_id)
     spec = _process_spec(conn, container, command, env, user, workdir)
-    exec_id = "exec-" + secrets.token_hex(6)
+    exec_id = _new_exec_id()
     out, err = bytearray(), bytearray()
     with _output_fifos() as (names, fds):
         tasks.exec_process(conn, container_id, exec_id, spec, stdout=names[0], stderr=names[1])
@@ -213,5 +228,55 @@ def exec_command(
                 ) from None
             return {"rc": result["exit_status"], "stdout": bytes(out), "stderr": bytes(err)}
         finally:
-            with contextlib.suppress(OcirtError):
-                tasks.delete_process(conn, container_id, exec_id)
+            _delete_exec(conn, container_id, exec_id)
+
+
+@dataclass(frozen=True)
+class ExecSettings:
+    """How ``open_exec`` runs its command, beyond the container's own process settings."""
+
+    terminal: bool = False
+    stdin: bool = False
+    env: Optional[Mapping[str, str]] = None
+    user: Optional[str] = None
+    workdir: Optional[str] = None
+
+
+def open_exec(
+    conn: Connection, container_id: str, command: Sequence[str], settings: ExecSettings
+) -> Session:
+    """Start ``command`` with FIFOs the caller copies (``exec -i``, ``exec -t``); end the
+    session with ``close_exec``."""
+    _check_command(command)
+    container = _running_container(conn, container_id)
+    s = settings
+    spec = _process_spec(conn, container, command, s.env, s.user, s.workdir, s.terminal)
+    exec_id = _new_exec_id()
+    io = stdio.make_fifos(exec_id, stdin=s.stdin, terminal=s.terminal)
+    streams = stdio.open_streams(io)
+    try:
+        tasks.exec_process(conn, container_id, exec_id, spec, **io.fields())
+        waiter = _start(conn, container_id, exec_id, command)
+    except BaseException:
+        _delete_exec(conn, container_id, exec_id)
+        streams.close()
+        stdio.remove_fifos(io)
+        raise
+    return Session(container_id, exec_id, io, streams, waiter)
+
+
+def _delete_exec(conn: Connection, container_id: str, exec_id: str) -> None:
+    with contextlib.suppress(OcirtError):
+        tasks.delete_process(conn, container_id, exec_id)
+
+
+def close_exec(conn: Connection, session: Session) -> None:
+    """Close the client's ends, delete the process (killed first if it still runs: a
+    client interrupted) and remove its FIFOs."""
+    session.streams.close()
+    if not session.waiter.done():
+        with contextlib.suppress(OcirtError):
+            _kill(conn, session.container_id, session.exec_id, session.waiter)
+    session.waiter.cancel()
+    _delete_exec(conn, session.container_id, session.exec_id)
+    stdio.remove_fifos(session.io)

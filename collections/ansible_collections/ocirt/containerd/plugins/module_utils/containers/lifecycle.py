@@ -31,6 +31,7 @@ from .record import (
     record_exit,
 )
 from .state import is_up
+from .stdio import TaskIO
 
 
 class ContainerRunning(FailedPrecondition):
@@ -69,12 +70,15 @@ class Removed(TypedDict):
     changed: bool
 
 
-def start(conn: Connection, container_id: str, wait: bool = False) -> Started:
+def start(
+    conn: Connection, container_id: str, wait: bool = False, io: Optional[TaskIO] = None
+) -> Started:
     """Create and start the task (a live one is no change).
 
     stdout and stderr go to the container's log file (``file://`` URI: the shim appends to
     it). With ``wait=True`` a Tasks.Wait is registered before Start and returned as
-    ``waiter``. containerd's restart monitor is kept out until the task runs, and gets its
+    ``waiter``. ``io`` replaces those streams (FIFOs a client copies: ``run -it``).
+    containerd's restart monitor is kept out until the task runs, and gets its
     label back if the start fails.
     """
     container = get_container(conn, container_id)
@@ -83,7 +87,7 @@ def start(conn: Connection, container_id: str, wait: bool = False) -> Started:
         return {"changed": False, "pid": current["pid"], "waiter": None}
     held = restart_monitor.hold(conn, container)
     try:
-        return _start_task(conn, container, wait, monitored=bool(held))
+        return _start_task(conn, container, wait, monitored=bool(held), io=io)
     except BaseException:
         restart_monitor.give_back(conn, container_id, held)
         raise
@@ -97,7 +101,11 @@ def _reap(conn: Connection, container: Mapping[str, Any]) -> None:
 
 
 def _start_task(
-    conn: Connection, container: Mapping[str, Any], wait: bool, monitored: bool
+    conn: Connection,
+    container: Mapping[str, Any],
+    wait: bool,
+    monitored: bool,
+    io: Optional[TaskIO] = None,
 ) -> Started:
     cid = container["id"]
     current = tasks.get_process(conn, cid)
@@ -109,7 +117,7 @@ def _start_task(
             _reap(conn, container)
         elif current is not None:  # created but never started (an interrupted start)
             task.delete_task(conn, cid)
-        pid, waiter = task.create_and_start(conn, container, wait)
+        pid, waiter = task.create_and_start(conn, container, wait, io)
     changes: Dict[str, Optional[str]] = {}
     if is_managed(container):
         changes = {L.STARTED_AT: L.format_time(), L.STARTED_PID: str(pid), L.EXIT_CODE: None}

@@ -180,6 +180,14 @@ CONTAINER_TABLE = OptionTable(
             "C(SystemdCgroup).",
             default=False,
         ),
+        _canonical(
+            "tty",
+            "bool",
+            "Give the process a terminal (C(process.terminal)); its input and output then go "
+            "through FIFOs that C(ocirt attach) connects to, not to the log file.",
+            default=False,
+            cli="-t --tty",
+        ),
         # not part of the container's configuration: when to fetch its image
         Option(
             "pull",

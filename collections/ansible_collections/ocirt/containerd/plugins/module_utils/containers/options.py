@@ -89,6 +89,7 @@ class ContainerOptions:
     runtime: str = DEFAULT_RUNTIME
     snapshotter: str = DEFAULT_SNAPSHOTTER
     systemd_cgroup: bool = False
+    tty: bool = False
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> ContainerOptions:
@@ -293,6 +294,7 @@ _PARSERS: Dict[str, Callable[[Any, str], Any]] = {
     "runtime": _nonempty_text,
     "snapshotter": _nonempty_text,
     "systemd_cgroup": _flag,
+    "tty": _flag,
 }
 
 

@@ -257,6 +257,17 @@ def with_process(spec: Spec, given: SpecInput) -> None:
     proc["cwd"] = options.working_dir or image_config.get("WorkingDir") or "/"
 
 
+def with_terminal(spec: Spec, given: SpecInput) -> None:
+    """``tty``: a console for the process, as containerd's ``oci.WithTTY`` (which also adds
+    ``TERM=xterm``). Its size is not stored: the client sends ResizePty once it runs."""
+    if not given.options.tty:
+        return
+    proc = spec["process"]
+    proc["terminal"] = True
+    if not any(e.startswith("TERM=") for e in proc["env"]):
+        proc["env"].append("TERM=xterm")
+
+
 def with_network(spec: Spec, given: SpecInput) -> None:
     """Host name and network namespace (the seam for CNI: a named network would keep the
     network namespace here and be attached by the lifecycle after Tasks.Create)."""
@@ -370,6 +381,7 @@ def with_sysctls_and_annotations(spec: Spec, given: SpecInput) -> None:
 #: earlier one (devices add rules to the list that privileges replace).
 SPEC_OPTS: Tuple[SpecOpt, ...] = (
     with_process,
+    with_terminal,
     with_network,
     with_capabilities,
     with_privileges,

@@ -8,17 +8,15 @@ it, keeping its exit. Nothing here touches the record's labels (lifecycle.py doe
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any, Dict, Mapping, Optional, Tuple, TypedDict
 
 from ..api import snapshots, tasks
 from ..common.errors import NotFound, RemoteError, Timeout
 from ..transport.connection import Connection, PendingCall
-from . import labels as L
-from . import task_recovery
-from .record import labels_of
+from . import stdio, task_recovery
 from .state import oom_kills
+from .stdio import TaskIO
 
 SIGKILL = 9
 KILL_GRACE = 30.0  # after SIGKILL a process is gone within moments; bounded anyway
@@ -97,6 +95,7 @@ def end(conn: Connection, container_id: str, sig: int, grace: float) -> Ended:
     if task["status"] != tasks.STATUS_STOPPED:
         waited, killed = kill_and_wait(conn, container_id, task["status"], sig, grace)
     exited = reap(conn, container_id)
+    stdio.remove_fifos(stdio.process_io(task))
     if exited is None and waited is not None:  # another client (ctr?) deleted it first
         exited = {
             "exit_code": waited["exit_status"],
@@ -114,29 +113,28 @@ def discard(conn: Connection, container_id: str) -> None:
     if task["status"] not in (tasks.STATUS_STOPPED, tasks.STATUS_CREATED):
         kill_and_wait(conn, container_id, task["status"], SIGKILL, KILL_GRACE)
     delete_task(conn, container_id)
+    stdio.remove_fifos(stdio.process_io(task))
 
 
 def create_and_start(
-    conn: Connection, container: Mapping[str, Any], wait: bool
+    conn: Connection, container: Mapping[str, Any], wait: bool, io: Optional[TaskIO] = None
 ) -> Tuple[int, Optional[PendingCall]]:
-    """A new task with the container's log file as stdout and stderr: (pid, waiter).
+    """A new task with the streams ``io`` (default ``stdio.task_io``: the log file, or
+    FIFOs for a terminal): (pid, waiter).
 
     With ``wait`` a Tasks.Wait is registered before Start, so the exit of a short-lived
     process cannot be missed. A task that does not start is deleted again.
     """
     cid = container["id"]
-    log_path = labels_of(container).get(L.LOG_PATH, "")
-    uri = ""
-    if log_path:
-        os.makedirs(os.path.dirname(log_path), mode=0o755, exist_ok=True)
-        uri = "file://" + log_path
     mounts = snapshots.mounts(conn, container["snapshotter"], container["snapshot_key"])
-    task_recovery.create_task(conn, cid, mounts, uri)
-    waiter = tasks.wait(conn, cid) if wait else None
-    try:
-        return tasks.start(conn, cid), waiter
-    except BaseException:
-        if waiter is not None:
-            waiter.cancel()
-        delete_task(conn, cid)
-        raise
+    io = io or stdio.task_io(container)
+    with stdio.held_open(io):
+        task_recovery.create_task(conn, cid, mounts, io)
+        waiter = tasks.wait(conn, cid) if wait else None
+        try:
+            return tasks.start(conn, cid), waiter
+        except BaseException:
+            if waiter is not None:
+                waiter.cancel()
+            delete_task(conn, cid)
+            raise

@@ -31,6 +31,7 @@ from typing import Any, Dict, Sequence
 from ..api import tasks
 from ..common.errors import AlreadyExists, FailedPrecondition, RemoteError
 from ..transport.connection import Connection
+from .stdio import TaskIO
 
 _BUNDLE_EXISTS = re.compile(
     r"mkdir (/\S*/io\.containerd\.runtime\.v2\.task/([^/\s]+)/([^/\s:]+)): file exists"
@@ -45,19 +46,19 @@ _RUNC_RETRIES = 3
 
 
 def create_task(
-    conn: Connection, container_id: str, mounts: Sequence[Dict[str, Any]], log_uri: str
+    conn: Connection, container_id: str, mounts: Sequence[Dict[str, Any]], io: TaskIO
 ) -> None:
-    """Tasks.Create with stdout and stderr to ``log_uri``, clearing or waiting out what an
+    """Tasks.Create with the streams ``io``, clearing or waiting out what an
     interrupted Create left (see above), within RECOVERY_TIMEOUT."""
     deadline = time.monotonic() + RECOVERY_TIMEOUT
     refused = 0
     while True:
         try:
-            tasks.create_task(conn, container_id, mounts, stdout=log_uri, stderr=log_uri)
+            tasks.create_task(conn, container_id, mounts, **io.fields())
             return
         except AlreadyExists:
             tasks.delete_task(conn, container_id)
-            tasks.create_task(conn, container_id, mounts, stdout=log_uri, stderr=log_uri)
+            tasks.create_task(conn, container_id, mounts, **io.fields())
             return
         except RemoteError as exc:
             message = str(exc)
