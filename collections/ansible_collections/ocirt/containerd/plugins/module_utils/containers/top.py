@@ -63,12 +63,11 @@ def top(conn: Connection, container_id: str) -> List[ContainerProcess]:
     """The container's processes, by pid."""
     get_container(conn, container_id)
     task = tasks.get_process(conn, container_id)
-    if not is_up(task):
+    if task is None or not is_up(task):
         raise FailedPrecondition(f"container {container_id!r} is not running")
     try:
         pids = sorted(tasks.list_pids(conn, container_id))
     except NotFound:
         raise FailedPrecondition(f"container {container_id!r} is not running") from None
-    assert task is not None
     names = _user_names(task["pid"])
     return [_describe(pid, names) for pid in pids]
