@@ -65,9 +65,6 @@ class Plan:
     def diff(self) -> Dict[str, Any]:
         return {"before": self.before or {}, "after": self.after or {}}
 
-    def child(self, subject: str) -> Optional[Plan]:
-        return next((c for c in self.children if c.subject == subject), None)
-
 
 @dataclass
 class Applied:
