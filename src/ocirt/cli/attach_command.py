@@ -6,10 +6,8 @@ from __future__ import annotations
 import argparse
 
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.attach import attach
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
-    Connection,
-)
 
+from ..client import Connection
 from .terminal import add_detach_keys_flag, attend, parse_detach_keys
 
 

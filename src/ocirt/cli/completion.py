@@ -14,10 +14,7 @@ import dataclasses
 import shlex
 from typing import Dict, Iterator, List, Tuple
 
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
-    Connection,
-)
-
+from ..client import Connection
 from .flags import CONNECTION_FLAGS
 
 #: what a positional argument names, by its dest or metavar -> what completes it

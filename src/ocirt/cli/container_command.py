@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import secrets
 import sys
 import time
 from typing import Iterator
@@ -13,23 +12,13 @@ from typing import Iterator
 from ansible_collections.ocirt.containerd.plugins.module_utils.common.defaults import (
     DEFAULT_REGISTRY_CONFIG_PATH,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import (
-    AlreadyExists,
-    OcirtError,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.containers import lifecycle
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.attach import (
     start_attached,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.exec import (
     ExecSettings,
     close_exec,
-    exec_command,
     open_exec,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.containers.inspect import (
-    inspect_container,
-    list_containers,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.logs import (
     follow_log,
@@ -39,17 +28,8 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.containers.logs i
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.option_table import (
     CONTAINER_TABLE,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.containers.options import (
-    ContainerOptions,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.containers.stats import sample
-from ansible_collections.ocirt.containerd.plugins.module_utils.registry.reference import (
-    parse_reference,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
-    Connection,
-)
 
+from ..client import Client, Connection, OcirtError
 from .flags import add_table_flags, table_values
 from .labels import parse_labels
 from .output import print_json, print_table
@@ -134,31 +114,9 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 
 def _create(args: argparse.Namespace, conn: Connection) -> str:
     """Create the container `run` asks for (pulling its image if missing); its name."""
-    # here, not at the top: only `run` needs the image and registry half of the library
-    from ansible_collections.ocirt.containerd.plugins.module_utils.images.pull import (
-        RegistryAccess,
-    )
-    from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile import container
-    from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.container import (
-        DesiredContainer,
-    )
-
-    image = str(parse_reference(args.image))
-    name = args.name or f"{image.rsplit('/', 1)[-1].split(':')[0]}-{secrets.token_hex(3)}"
-    options = ContainerOptions.from_dict(
-        {"image": image, "command": args.command or None, **table_values(args, CONTAINER_TABLE)}
-    )
-    desired = DesiredContainer(
-        name=name,
-        options=options,
-        state="present",
-        access=RegistryAccess(config_path=args.hosts_dir, timeout=args.timeout),
-    )
-    plan = container.plan(conn, desired)
-    if plan.before is not None:
-        raise AlreadyExists(f"container {name} already exists: remove it or pick another --name")
-    container.apply(conn, plan)
-    return name
+    containers = Client(connection=conn, hosts_dir=args.hosts_dir).containers
+    options = table_values(args, CONTAINER_TABLE)
+    return containers.create(args.image, args.command, name=args.name, **options).id
 
 
 @contextlib.contextmanager
@@ -170,7 +128,7 @@ def _removed_if_start_fails(
         yield
     except OcirtError:
         if args.rm:
-            lifecycle.remove(conn, name, force=True)
+            Client(connection=conn).containers.remove(name, force=True)
         raise
 
 
@@ -182,34 +140,34 @@ def _run_attached(args: argparse.Namespace, conn: Connection) -> int:
         session = start_attached(conn, name, stdin=args.interactive)
     outcome = attend(conn, session, stdin=args.interactive, detach_keys=keys)
     if args.rm and not outcome.detached:
-        lifecycle.remove(conn, name, force=True)
+        Client(connection=conn).containers.remove(name, force=True)
     return outcome.exit_code
 
 
 def run_run(args: argparse.Namespace, conn: Connection) -> int:
     if not args.detach and (args.interactive or args.tty):
         return _run_attached(args, conn)
+    containers = Client(connection=conn).containers
     name = _create(args, conn)
     with _removed_if_start_fails(args, conn, name):
-        started = lifecycle.start(conn, name, wait=not args.detach)
+        containers.start(name)
     if args.detach:
         print(name)
         return 0
-    for chunk in follow_log(conn, name):
+    for chunk in containers.logs(name, follow=True):
         sys.stdout.buffer.write(chunk)
         sys.stdout.buffer.flush()
-    waiter = started["waiter"]
-    assert waiter is not None  # started with wait=True
-    code = waiter.result()["exit_status"]
+    code = containers.wait(name)  # the exited task keeps its status until it is deleted
     if args.rm:
-        lifecycle.remove(conn, name, force=True)
+        containers.remove(name, force=True)
     return code
 
 
 def run_ps(args: argparse.Namespace, conn: Connection) -> int:
     wanted = PsFilter.parse(args.filter)
     form = PsFormat.parse(args.format)  # both checked before asking containerd
-    rows = select(list_containers(conn), wanted, everything=args.all)
+    listed = Client(connection=conn).containers.list(all=True)
+    rows = select([c.attrs for c in listed], wanted, everything=args.all)
     if args.json:
         print_json(rows)
     elif args.quiet:
@@ -239,8 +197,7 @@ def _exec_attached(args: argparse.Namespace, conn: Connection) -> int:
 def run_exec(args: argparse.Namespace, conn: Connection) -> int:
     if args.interactive or args.tty:
         return _exec_attached(args, conn)
-    done = exec_command(
-        conn,
+    done = Client(connection=conn).containers.exec(
         args.container,
         args.command,
         env=parse_labels(args.env, "--env"),
@@ -273,29 +230,30 @@ def run_logs(args: argparse.Namespace, conn: Connection) -> int:
 
 
 def run_lifecycle(args: argparse.Namespace, conn: Connection) -> int:
+    containers = Client(connection=conn).containers
     for name in args.containers:
         if args.verb == "start":
-            lifecycle.start(conn, name)
+            containers.start(name)
         elif args.verb == "stop":
-            lifecycle.stop(conn, name, timeout=args.time)
+            containers.stop(name, timeout=args.time)
         else:
-            lifecycle.restart(conn, name, timeout=args.time)
+            containers.restart(name, timeout=args.time)
         print(name)
     return 0
 
 
 def run_rm(args: argparse.Namespace, conn: Connection) -> int:
+    containers = Client(connection=conn).containers
     for name in args.containers:
-        lifecycle.remove(conn, name, force=args.force)
+        containers.remove(name, force=args.force)
         print(name)
     return 0
 
 
 def _stats_rows(conn: Connection, names: list) -> list:
-    ids = names or [r["id"] for r in list_containers(conn) if r["status"] == "running"]
-    samples = sample(conn, ids, interval=1.0) if ids else {}
+    samples = Client(connection=conn).containers.stats(names)
     rows = []
-    for cid in ids:
+    for cid in names or sorted(samples):
         s = samples.get(cid)
         if s is None:
             continue
@@ -316,10 +274,7 @@ def _stats_rows(conn: Connection, names: list) -> list:
 def run_stats(args: argparse.Namespace, conn: Connection) -> int:
     headers = ["container id", "cpu %", "mem usage / limit", "pids", "block i/o"]
     if args.json:
-        ids = args.containers or [
-            r["id"] for r in list_containers(conn) if r["status"] == "running"
-        ]
-        print_json(sample(conn, ids, interval=1.0) if ids else {})
+        print_json(Client(connection=conn).containers.stats(args.containers))
         return 0
     if args.no_stream or not sys.stdout.isatty():
         print_table(headers, _stats_rows(conn, args.containers))
@@ -333,5 +288,6 @@ def run_stats(args: argparse.Namespace, conn: Connection) -> int:
 
 
 def run_inspect(args: argparse.Namespace, conn: Connection) -> int:
-    print_json([inspect_container(conn, name) for name in args.containers])
+    containers = Client(connection=conn).containers
+    print_json([containers.get(name).attrs for name in args.containers])
     return 0

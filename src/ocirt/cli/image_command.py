@@ -6,44 +6,15 @@ import argparse
 import sys
 from typing import Any, Dict
 
-from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import (
-    InvalidInput,
-    NotFound,
-)
 from ansible_collections.ocirt.containerd.plugins.module_utils.common.options import Option
-from ansible_collections.ocirt.containerd.plugins.module_utils.images.archive_export import (
-    export_images,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.images.archive_import import (
-    import_archive,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.images.inspect import (
-    inspect_image,
-    list_images,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.images.manage import (
-    remove_images,
-    tag_image,
-)
 from ansible_collections.ocirt.containerd.plugins.module_utils.images.options import (
     IMAGE_INFO_OPTIONS,
     IMAGE_OPTIONS,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.registry.reference import (
-    normalize_name,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
-    Connection,
-)
 
+from ..client import Client, Connection, InvalidInput, NotFound
+from ..client_images import image_name
 from .output import print_json, print_table
-
-
-def name_of(text: str) -> str:
-    """What the user typed as containerd stores it; CRI ids (sha256:...) stay as they are."""
-    if text.startswith("sha256:"):
-        return text
-    return normalize_name(text)
 
 
 def add_option_flag(
@@ -135,45 +106,44 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 
 
 def run_ls(args: argparse.Namespace, conn: Connection) -> int:
-    rows = list_images(conn, args.filter)
+    images = Client(connection=conn).images.list(args.filter)
     if args.json:
-        print_json(rows)
+        print_json([i.attrs for i in images])
     elif args.quiet:
-        for r in rows:
-            print(r["name"])
+        for i in images:
+            print(i.name)
     else:
         print_table(
             ["name", "digest", "size", "platforms", "unpacked"],
             [
                 (
-                    r["name"],
-                    r["digest"],
-                    human_size(r["size"]),
-                    ",".join(r["platforms"]),
-                    "yes" if r["unpacked"] else "no",
+                    i.name,
+                    i.digest,
+                    human_size(i.size),
+                    ",".join(i.platforms),
+                    "yes" if i.unpacked else "no",
                 )
-                for r in rows
+                for i in images
             ],
         )
     return 0
 
 
 def run_rm(args: argparse.Namespace, conn: Connection) -> int:
-    names = [name_of(text) for text in args.names]
-    removed, missing = remove_images(conn, names, sync=args.sync, force=args.force)
+    done = Client(connection=conn).images.remove(*args.names, sync=args.sync, force=args.force)
     if args.json:
-        print_json({"removed": removed, "not_found": missing})
+        print_json(done)
     else:
-        for name in removed:
+        for name in done["removed"]:
             print(name)
-    if missing:
-        raise NotFound(f"no such image: {', '.join(missing)}")
+    if done["not_found"]:
+        raise NotFound(f"no such image: {', '.join(done['not_found'])}")
     return 0
 
 
 def run_tag(args: argparse.Namespace, conn: Connection) -> int:
-    source, target = name_of(args.source), name_of(args.target)
-    changed = tag_image(conn, source, target)
+    source, target = image_name(args.source), image_name(args.target)
+    changed = Client(connection=conn).images.tag(source, target)
     if args.json:
         print_json({"changed": changed, "source": source, "target": target})
     else:
@@ -182,7 +152,8 @@ def run_tag(args: argparse.Namespace, conn: Connection) -> int:
 
 
 def run_inspect(args: argparse.Namespace, conn: Connection) -> int:
-    views = [inspect_image(conn, name_of(n), args.snapshotter, args.platform) for n in args.names]
+    images = Client(connection=conn).images
+    views = [images.get(n, args.platform, args.snapshotter).attrs for n in args.names]
     print_json(views)  # inspect output is JSON with or without --json, like docker's
     return 0
 
@@ -203,13 +174,13 @@ def _progress_printer() -> Any:
 
 
 def run_import(args: argparse.Namespace, conn: Connection) -> int:
-    rows = import_archive(
-        conn,
+    rows = Client(connection=conn).images.import_archive(
         args.archive,
-        names=[name_of(n) for n in args.name] or None,
+        names=args.name,
         platform=args.platform,
         all_platforms=args.all_platforms,
-        snapshotter=args.snapshotter if args.unpack else None,
+        unpack=args.unpack,
+        snapshotter=args.snapshotter,
         progress=_progress_printer(),
     )
     if sys.stderr.isatty():
@@ -225,9 +196,8 @@ def run_import(args: argparse.Namespace, conn: Connection) -> int:
 def run_export(args: argparse.Namespace, conn: Connection) -> int:
     if args.platform and args.all_platforms:
         raise InvalidInput("--platform and --all-platforms exclude each other")
-    result = export_images(
-        conn,
-        [name_of(n) for n in args.names],
+    result = Client(connection=conn).images.export(
+        args.names,
         args.output,
         platform=args.platform,
         all_platforms=args.all_platforms,

@@ -5,13 +5,7 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 
-from ansible_collections.ocirt.containerd.plugins.module_utils.report.daemon_info import (
-    gather_info,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
-    Connection,
-)
-
+from ..client import Client, Connection
 from .output import format_labels, print_json, print_table
 
 
@@ -24,7 +18,7 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 
 
 def run(args: argparse.Namespace, conn: Connection) -> int:
-    info = gather_info(conn)
+    info = Client(connection=conn).info()
     if args.json:
         print_json(info)
         return 0

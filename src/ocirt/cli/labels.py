@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from typing import Dict, Iterable, Optional
 
-from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import (
-    InvalidInput,
-)
+from ..client import InvalidInput
 
 
 def parse_labels(items: Optional[Iterable[str]], flag: str = "--label") -> Dict[str, str]:

@@ -17,11 +17,7 @@ import sys
 import threading
 from typing import Any, List, Optional
 
-from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import OcirtError
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
-    Connection,
-)
-
+from ..client import Connection, OcirtError
 from .flags import CONNECTION_FLAGS, add_connection_flags
 
 EXIT_ERROR = 1

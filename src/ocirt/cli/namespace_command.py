@@ -3,21 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from typing import List
 
-from ansible_collections.ocirt.containerd.plugins.module_utils.api.namespaces import (
-    list_namespaces,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import (
-    InvalidInput,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile import namespace
-from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.namespace import (
-    DesiredNamespace,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
-    Connection,
-)
-
+from ..client import Client, Connection, InvalidInput
 from .labels import parse_labels
 from .output import format_labels, print_json, print_table
 
@@ -45,7 +33,7 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 
 
 def run_ls(args: argparse.Namespace, conn: Connection) -> int:
-    spaces = sorted(list_namespaces(conn), key=lambda n: n["name"])
+    spaces = Client(connection=conn).namespaces.list()
     if args.json:
         print_json(spaces)
     elif args.quiet:
@@ -57,10 +45,12 @@ def run_ls(args: argparse.Namespace, conn: Connection) -> int:
 
 
 def run_create(args: argparse.Namespace, conn: Connection) -> int:
-    plan = namespace.plan(conn, DesiredNamespace(args.name, "present", parse_labels(args.label)))
-    after = namespace.apply(conn, plan).after
+    applied = Client(connection=conn).namespaces.create(args.name, parse_labels(args.label))
+    plan = applied.plan
     if args.json:
-        print_json({"changed": plan.changed, "namespace": after, "actions": plan.summaries()})
+        print_json(
+            {"changed": plan.changed, "namespace": applied.after, "actions": plan.summaries()}
+        )
     else:
         for action in plan.actions:
             print(f"{action.kind}: {action.target} ({action.reason})")
@@ -70,15 +60,11 @@ def run_create(args: argparse.Namespace, conn: Connection) -> int:
 
 
 def run_rm(args: argparse.Namespace, conn: Connection) -> int:
-    results = []
-    missing = []
+    namespaces = Client(connection=conn).namespaces
+    results: List[str] = []
+    missing: List[str] = []
     for name in args.names:
-        plan = namespace.plan(conn, DesiredNamespace(name, "absent"))
-        if not plan.changed:
-            missing.append(name)
-            continue
-        namespace.apply(conn, plan)
-        results.append(name)
+        (results if namespaces.remove(name) else missing).append(name)
     if args.json:
         print_json({"removed": results, "not_found": missing})
     else:

@@ -12,14 +12,24 @@ import dataclasses
 import datetime
 import re
 import string
-from typing import Dict, FrozenSet, Iterable, List, Optional, Pattern, Sequence, Set, Tuple
-
-from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import InvalidInput
-from ansible_collections.ocirt.containerd.plugins.module_utils.containers.inspect import (
-    ContainerRow,
+from typing import (
+    TYPE_CHECKING,
+    Dict,
+    FrozenSet,
+    Iterable,
+    List,
+    Optional,
+    Pattern,
+    Sequence,
+    Set,
+    Tuple,
 )
 
+from ..client import InvalidInput
 from .output import format_labels, print_json_lines, print_table
+
+if TYPE_CHECKING:
+    from ..client_containers import ContainerRow
 
 #: docker's default `ps` table, as a format; STATE (containerd's word for the state) is
 #: kept from ocirt's first table, whose readers look for "running" and "stopped"

@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Optional
 
-from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import (
-    InvalidInput,
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.defaults import (
+    DEFAULT_REGISTRY_CONFIG_PATH,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.images.options import (
     IMAGE_OPTIONS,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.images.pull import (
-    DEFAULT_CONFIG_PATH,
-    RegistryAccess,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile import image
-from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.plan import Applied, Plan
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
-    Connection,
-)
 
+from ..client import Client, Connection, InvalidInput, Pulled
 from .image_command import add_option_flag
 from .output import print_json
 from .progress import ProgressBars
@@ -45,7 +36,7 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     )
     p.add_argument(
         "--hosts-dir",
-        default=DEFAULT_CONFIG_PATH,
+        default=DEFAULT_REGISTRY_CONFIG_PATH,
         help="hosts.toml directory (default %(default)s)",
     )
     add_option_flag(p, IMAGE_OPTIONS["snapshotter"])
@@ -73,44 +64,42 @@ def _credentials(args: argparse.Namespace) -> tuple:
     return args.user, sys.stdin.readline().rstrip("\n")
 
 
-def _report(args: argparse.Namespace, name: str, plan: Plan, applied: Optional[Applied]) -> None:
-    pulled = applied.details.get("pull") if applied is not None else None
+def _report(args: argparse.Namespace, done: Pulled) -> None:
+    pulled = done.pulled
     if args.json:
         print_json(
             {
-                "changed": plan.changed,
-                "image": plan.after,
-                "actions": plan.summaries(),
+                "changed": done.changed,
+                "image": done.plan.after,
+                "actions": done.actions,
                 "pulled": pulled,
             }
         )
     elif args.quiet:
-        print(name)
+        print(done.name)
     elif pulled:
         print(
             f"{pulled['name']}: pulled {pulled['digest']} from {pulled['source']}"
             f" ({', '.join(pulled['platforms'])})"
         )
     else:
-        print(f"{name}: up to date ({plan.after['digest']})")
+        print(f"{done.name}: up to date ({done.digest})")
 
 
 def run(args: argparse.Namespace, conn: Connection) -> int:
     user, password = _credentials(args)
-    desired = image.DesiredImage(
-        name=args.reference,
-        pull="always",
+    bars = None if (args.quiet or args.json) else ProgressBars()
+    done = Client(connection=conn, hosts_dir=args.hosts_dir).images.pull(
+        args.reference,
         platform=args.platform,
         force=args.force,
-        snapshotter=args.snapshotter if args.unpack else None,
-        access=RegistryAccess(
-            config_path=args.hosts_dir, username=user, password=password, timeout=args.timeout
-        ),
+        unpack=args.unpack,
+        snapshotter=args.snapshotter,
+        username=user,
+        password=password,
+        progress=bars,
     )
-    plan = image.plan(conn, desired)
-    bars = None if (args.quiet or args.json) else ProgressBars()
-    applied = image.apply(conn, plan, progress=bars) if plan.changed else None
     if bars:
         bars.finish()
-    _report(args, desired.name, plan, applied)
+    _report(args, done)
     return 0

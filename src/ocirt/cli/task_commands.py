@@ -9,19 +9,11 @@ from __future__ import annotations
 import argparse
 from typing import Optional, Tuple
 
-from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import InvalidInput
-from ansible_collections.ocirt.containerd.plugins.module_utils.containers import (
-    file_copy,
-    lifecycle,
-)
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.options import (
     parse_signal,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.containers.top import top
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
-    Connection,
-)
 
+from ..client import Client, Connection, InvalidInput
 from .output import print_json, print_table
 
 
@@ -56,23 +48,25 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 
 
 def run_wait(args: argparse.Namespace, conn: Connection) -> int:
+    containers = Client(connection=conn).containers
     code = 0
     for name in args.containers:
-        code = lifecycle.wait(conn, name)
+        code = containers.wait(name)
         print(code, flush=True)
     return code
 
 
 def run_kill(args: argparse.Namespace, conn: Connection) -> int:
     number = parse_signal(args.signal, "--signal")  # refused before anything is sent
+    containers = Client(connection=conn).containers
     for name in args.containers:
-        lifecycle.kill(conn, name, number)
+        containers.kill(name, number)
         print(name)
     return 0
 
 
 def run_top(args: argparse.Namespace, conn: Connection) -> int:
-    processes = top(conn, args.container)
+    processes = Client(connection=conn).containers.top(args.container)
     if args.json:
         print_json(processes)
         return 0
@@ -82,9 +76,10 @@ def run_top(args: argparse.Namespace, conn: Connection) -> int:
 
 
 def run_pause(args: argparse.Namespace, conn: Connection) -> int:
-    change = lifecycle.pause if args.verb == "pause" else lifecycle.unpause
+    containers = Client(connection=conn).containers
+    change = containers.pause if args.verb == "pause" else containers.unpause
     for name in args.containers:
-        change(conn, name)
+        change(name)
         print(name)
     return 0
 
@@ -102,8 +97,9 @@ def run_cp(args: argparse.Namespace, conn: Connection) -> int:
     source, target = _container_side(args.source), _container_side(args.target)
     if (source is None) == (target is None):
         raise InvalidInput("cp: exactly one of SOURCE and TARGET is CONTAINER:PATH")
+    containers = Client(connection=conn).containers
     if source is not None:
-        print(file_copy.copy_out(conn, source[0], source[1], args.target))
+        print(containers.copy_out(source[0], source[1], args.target))
     elif target is not None:
-        print(f"{target[0]}:{file_copy.copy_in(conn, target[0], args.source, target[1])}")
+        print(f"{target[0]}:{containers.copy_in(target[0], args.source, target[1])}")
     return 0

@@ -4,35 +4,47 @@ talks to. As ``docker version``: the client part always, the daemon's when it an
 from __future__ import annotations
 
 import argparse
+import importlib
 import platform
 import sys
 from importlib import metadata
-from typing import Optional, TypedDict
+from typing import TYPE_CHECKING, Optional, Tuple, TypedDict
 
-from ansible_collections.ocirt.containerd.plugins.module_utils.api.version import (
-    VersionInfo,
-    get_version,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import OcirtError
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
-    Connection,
-)
-
+from ..client import Client, Connection, OcirtError
 from .output import print_json
+
+if TYPE_CHECKING:
+    from ansible_collections.ocirt.containerd.plugins.module_utils.api.version import (
+        VersionInfo,
+    )
 
 
 class Versions(TypedDict):
     client: str
+    commit: Optional[str]  # the source tree's git commit, when the node agent carries it
     python: str
     server: Optional[VersionInfo]  # None: the daemon did not answer
 
 
-def client_version() -> str:
-    """ocirt's own version, as installed (a zipapp carries no metadata: "unknown")."""
+def build_info() -> Tuple[str, Optional[str]]:
+    """(version, commit): what scripts/build-agent.sh wrote into the node agent, else the
+    installed package's version (and no commit)."""
     try:
-        return metadata.version("ocirt")
+        build = importlib.import_module("ocirt._build")
+    except ImportError:
+        pass
+    else:
+        return str(build.VERSION), str(build.COMMIT) or None
+    try:
+        return metadata.version("ocirt"), None
     except metadata.PackageNotFoundError:
-        return "unknown"
+        return "unknown", None
+
+
+def client_version() -> str:
+    """ocirt's version, with the commit it was built from when known: "0.1.0 (abc123...)"."""
+    version, commit = build_info()
+    return f"{version} (commit {commit})" if commit else version
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -42,15 +54,19 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 
 def run(args: argparse.Namespace, conn: Connection) -> int:
     try:
-        server: Optional[VersionInfo] = get_version(conn)
+        server: Optional[VersionInfo] = Client(connection=conn).version()
         unreachable = ""
     except OcirtError as exc:
         server, unreachable = None, str(exc)
-    found = Versions(client=client_version(), python=platform.python_version(), server=server)
+    version, commit = build_info()
+    found = Versions(client=version, commit=commit, python=platform.python_version(), server=server)
     if args.json:
         print_json(found)
     else:
-        print(f"Client:\n Version:    {found['client']}\n Python:     {found['python']}")
+        print(f"Client:\n Version:    {found['client']}")
+        if commit:
+            print(f" Commit:     {commit}")
+        print(f" Python:     {found['python']}")
         if server is not None:
             print(f"Server: containerd ({conn.address})")
             print(f" Version:    {server['version']}\n Revision:   {server['revision']}")
