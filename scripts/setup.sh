@@ -7,8 +7,10 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 mkdir -p .cache
 
+# python3-grpcio, -tomlkit, -yaml: the node agent's tests run it on the system python3
 apt_packages=(containerd runc containernetworking-plugins docker-registry busybox-static
-              openssl apache2-utils python3-venv iproute2 ca-certificates)
+              openssl apache2-utils python3-venv iproute2 ca-certificates
+              python3-grpcio python3-tomlkit python3-yaml)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
