@@ -70,8 +70,9 @@ def _ticks(path: str) -> List[int]:
 
 
 def test_the_restart_monitor_starts_tasks_that_log_through_the_driver(ns_conn, daemon, tmp_path):
-    path = _made(ns_conn, daemon, tmp_path, command=["sh", "-c", "echo run"],
-                 restart_policy="always")
+    path = _made(
+        ns_conn, daemon, tmp_path, command=["sh", "-c", "echo run"], restart_policy="always"
+    )
     labels = get_container(ns_conn, path.rsplit("/", 1)[1][: -len("-json.log")])["labels"]
     assert labels[L.RESTART_LOG_URI] == labels[L.LOG_URI]
     assert labels[L.LOG_URI].startswith("binary:///")

@@ -107,6 +107,7 @@ def test_rotation_keeps_max_files(tmp_path):
     kept = [e.data for e in logs.read_entries(shim.log)]
     assert kept == [b"line %03d\n" % i for i in range(100 - len(kept), 100)]
     assert [e.data for e in logs.read_entries(shim.log, logs.Window(tail=3))] == kept[-3:]
+    assert [e.data for e in logs.read_entries(shim.log, logs.Window(tail=1000))] == kept
 
 
 def test_stderr_grace_when_stdout_ends(tmp_path):

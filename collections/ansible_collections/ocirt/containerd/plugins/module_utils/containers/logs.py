@@ -157,7 +157,7 @@ def _select(entries: List[LogEntry], window: Window) -> List[LogEntry]:
         low, high = window.bounds()
         entries = [e for e in entries if low <= e.time <= high]
     if window.tail is not None:
-        entries = entries[len(entries) - window.tail :] if window.tail > 0 else []
+        entries = entries[max(len(entries) - window.tail, 0) :] if window.tail > 0 else []
     return entries
 
 
@@ -295,7 +295,8 @@ class _Follower:
 
     def next_file(self) -> None:
         """Open the file that follows the one read to its end."""
-        assert self.file is not None
+        if self.file is None:
+            return
         inode = os.fstat(self.file.fileno()).st_ino
         self.file.close()
         files = log_files(self.path)
@@ -385,9 +386,14 @@ def follow_log(
     interval: float = 0.25,
     should_stop: Optional[Callable[[], bool]] = None,
 ) -> Iterator[bytes]:
-    """The output's bytes (both streams) as ``follow_entries`` gives them."""
+    """The output's bytes (both streams) as ``follow_entries`` gives them (none, until the
+    task ends, for a container that keeps no log: ``run`` in the foreground waits so)."""
     if offset is not None:
         raise InvalidInput("offset: follow from a read's offset is no longer offered; use tail")
+    if not log_path(conn, container_id):  # log_driver none: nothing to show, wait for the end
+        while _task_running(conn, container_id) and not (should_stop and should_stop()):
+            time.sleep(interval)
+        return
     window = Window(tail=tail)
     for entry in follow_entries(conn, container_id, window, interval, should_stop):
         yield entry.data
