@@ -157,3 +157,29 @@ def test_tail_while_following_from_another_thread(conn, make):
     stop.set()
     worker.join(5)
     assert not worker.is_alive()
+
+
+def test_cli_run_log_opts_and_follow_until_the_exit(conn, containerd):
+    base = ["--address", containerd.address, "--namespace", conn.namespace]
+    name = "cli-logs"
+    made = ocirt(
+        *base, "run", "-d", "--name", name, "--log-opt", "max-size=1k", "--log-opt", "max-file=2",
+        "example.test/ocirt/busybox:1",
+        "sh", "-c", "for i in $(seq 1 40); do echo out $i; done; sleep 0.5; echo bye >&2; sleep 1",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    try:
+        uri = get_container(conn, name)["labels"][L.LOG_URI]
+        assert "--max-size=1024" in uri and "--max-files=2" in uri
+        followed = ocirt(*base, "logs", "-f", "-t", name)
+        assert followed.returncode == 0, followed.stderr
+        out = followed.stdout.splitlines()
+        assert all(line.split(" ", 1)[0].endswith("Z") for line in out)
+        numbers = [int(line.rsplit(" ", 1)[1]) for line in out]
+        # the oldest rotated away, the rest in order
+        assert numbers == list(range(41 - len(numbers), 41)) and 5 < len(numbers) < 40
+        assert followed.stderr.endswith("Z bye\n")
+        bad = ocirt(*base, "run", "--log-opt", "max-files=2", "example.test/ocirt/busybox:1")
+        assert bad.returncode != 0 and "unknown key 'max-files'" in bad.stderr
+    finally:
+        ocirt(*base, "rm", "-f", name)
