@@ -1,13 +1,15 @@
 """The driver belongs to the shim, not to containerd: it keeps writing the same file when
 containerd is SIGKILLed and started again, and the restart monitor's new tasks log through
-it too (the ``containerd.io/restart.loguri`` label carries the ``binary://`` URI)."""
+it too (the ``containerd.io/restart.loguri`` label carries the ``binary://`` URI).
+
+The daemon is the race tests' (``monitored``: its restart monitor checks every 100 ms), one
+per module, so this module kills a daemon of its own."""
 
 from __future__ import annotations
 
 import secrets
-from typing import Iterator, List
+from typing import List
 
-import pytest
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers import (
     labels as L,
 )
@@ -26,34 +28,11 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connect
     Connection,
 )
 from containers.conftest import BUSYBOX
-from containers.test_restart_monitor_race import fast_monitor_config
 from faults.support import sigkill, start_again
 from harness.daemon import ContainerdDaemon
 from harness.util import wait_for
 
 TICKS = ["sh", "-c", "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.1; done"]
-
-
-@pytest.fixture(scope="module")
-def daemon(containerd) -> Iterator[ContainerdDaemon]:
-    """A daemon of the session's series of this module's own (it is killed), whose
-    restart monitor checks every 100 ms."""
-    own = ContainerdDaemon(containerd.series, extra_config=fast_monitor_config(containerd.series))
-    own.start()
-    try:
-        yield own
-    finally:
-        own.stop()
-
-
-@pytest.fixture
-def ns_conn(daemon, image_archives) -> Iterator[Connection]:
-    ns = f"logs-{secrets.token_hex(3)}"
-    for archive in image_archives:
-        daemon.ctr("images", "import", str(archive), namespace=ns)
-    with Connection(daemon.address, namespace=ns) as conn:
-        yield conn
-    daemon.cleanup_namespace(ns)
 
 
 def _made(conn: Connection, daemon: ContainerdDaemon, tmp_path, **options) -> str:
@@ -69,25 +48,27 @@ def _ticks(path: str) -> List[int]:
     return [int(e.data.split()[1]) for e in logs.read_entries(path) if e.data.startswith(b"tick")]
 
 
-def test_the_restart_monitor_starts_tasks_that_log_through_the_driver(ns_conn, daemon, tmp_path):
+def test_the_restart_monitor_starts_tasks_that_log_through_the_driver(
+    race_conn, monitored, tmp_path
+):
     path = _made(
-        ns_conn, daemon, tmp_path, command=["sh", "-c", "echo run"], restart_policy="always"
+        race_conn, monitored, tmp_path, command=["sh", "-c", "echo run"], restart_policy="always"
     )
-    labels = get_container(ns_conn, path.rsplit("/", 1)[1][: -len("-json.log")])["labels"]
+    labels = get_container(race_conn, path.rsplit("/", 1)[1][: -len("-json.log")])["labels"]
     assert labels[L.RESTART_LOG_URI] == labels[L.LOG_URI]
     assert labels[L.LOG_URI].startswith("binary:///")
     wait_for(lambda: len(logs.read_entries(path)) >= 3, 30, what="three runs logged")
     assert {e.data for e in logs.read_entries(path)} == {b"run\n"}
 
 
-def test_logging_goes_on_through_a_containerd_sigkill(ns_conn, daemon, tmp_path):
-    path = _made(ns_conn, daemon, tmp_path, command=TICKS)
+def test_logging_goes_on_through_a_containerd_sigkill(race_conn, monitored, tmp_path):
+    path = _made(race_conn, monitored, tmp_path, command=TICKS)
     wait_for(lambda: len(_ticks(path)) >= 5, 10, what="ticks")
-    sigkill(daemon)
+    sigkill(monitored)
     down = len(_ticks(path))
     wait_for(lambda: len(_ticks(path)) >= down + 5, 10, what="ticks while containerd is down")
-    start_again(daemon)
-    with Connection(daemon.address, namespace=ns_conn.namespace) as conn:
+    start_again(monitored)
+    with Connection(monitored.address, namespace=race_conn.namespace) as conn:
         cid = path.rsplit("/", 1)[1][: -len("-json.log")]
         assert get_container(conn, cid)["labels"][L.LOG_PATH] == path
         seen = len(_ticks(path))
