@@ -1,5 +1,5 @@
-"""Docker-like container commands: run, ps, exec, logs, start, stop, restart, rm, stats,
-inspect. Each parses flags, calls the library, prints."""
+"""Docker-like container commands: run, ps, exec, start, stop, restart, rm, stats, inspect
+(logs: logs_command.py). Each parses flags, calls the library, prints."""
 
 from __future__ import annotations
 
@@ -20,11 +20,6 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.containers.exec i
     close_exec,
     open_exec,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.containers.logs import (
-    follow_log,
-    log_path,
-    read_log,
-)
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.option_table import (
     CONTAINER_TABLE,
 )
@@ -32,6 +27,7 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.containers.option
 from ..client import Client, Connection, OcirtError
 from .flags import add_table_flags, table_values
 from .labels import parse_labels
+from .logs_command import add_log_opt_flag, log_opt_values
 from .output import print_json, print_table
 from .progress import human_size
 from .ps_format import FILTER_HELP, FORMAT_HELP, PsFilter, PsFormat, select
@@ -49,6 +45,7 @@ def _add_run(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     add_detach_keys_flag(run)
     # docker's --entrypoint is one program, the last one given wins
     add_table_flags(run, CONTAINER_TABLE, details={"entrypoint": {"action": "store"}})
+    add_log_opt_flag(run)
     run.add_argument("--hosts-dir", default=DEFAULT_REGISTRY_CONFIG_PATH)
     run.set_defaults(run=run_run)
 
@@ -76,14 +73,6 @@ def _add_exec(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) 
     ex.set_defaults(run=run_exec)
 
 
-def _add_logs(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    logs = sub.add_parser("logs", parents=[common], help="show a container's output")
-    logs.add_argument("container")
-    logs.add_argument("-f", "--follow", action="store_true")
-    logs.add_argument("-n", "--tail", type=int)
-    logs.set_defaults(run=run_logs)
-
-
 def _add_lifecycle(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     for verb in ("start", "stop", "restart"):
         p = sub.add_parser(verb, parents=[common], help=f"{verb} containers")
@@ -108,14 +97,14 @@ def _add_stats_inspect(sub: argparse._SubParsersAction, common: argparse.Argumen
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    for add in (_add_run, _add_ps, _add_exec, _add_logs, _add_lifecycle, _add_stats_inspect):
+    for add in (_add_run, _add_ps, _add_exec, _add_lifecycle, _add_stats_inspect):
         add(sub, common)
 
 
 def _create(args: argparse.Namespace, conn: Connection) -> str:
     """Create the container `run` asks for (pulling its image if missing); its name."""
     containers = Client(connection=conn, hosts_dir=args.hosts_dir).containers
-    options = table_values(args, CONTAINER_TABLE)
+    options = {**table_values(args, CONTAINER_TABLE), **log_opt_values(args)}
     return containers.create(args.image, args.command, name=args.name, **options).id
 
 
@@ -217,16 +206,6 @@ def run_exec(args: argparse.Namespace, conn: Connection) -> int:
     sys.stdout.buffer.write(done["stdout"])
     sys.stderr.buffer.write(done["stderr"])
     return done["rc"]
-
-
-def run_logs(args: argparse.Namespace, conn: Connection) -> int:
-    if args.follow:
-        for chunk in follow_log(conn, args.container, tail=args.tail):
-            sys.stdout.buffer.write(chunk)
-            sys.stdout.buffer.flush()
-    else:
-        sys.stdout.buffer.write(read_log(log_path(conn, args.container), tail=args.tail)["data"])
-    return 0
 
 
 def run_lifecycle(args: argparse.Namespace, conn: Connection) -> int:

@@ -39,10 +39,11 @@ COMMANDS = {
     "version": "version_command",
     "completion": "completion",
     **dict.fromkeys(
-        ["run", "ps", "exec", "logs", "start", "stop", "restart", "rm", "stats", "inspect"],
+        ["run", "ps", "exec", "start", "stop", "restart", "rm", "stats", "inspect"],
         "container_command",
     ),
     "events": "events_command",
+    "logs": "logs_command",
     **dict.fromkeys(["wait", "kill", "top", "pause", "unpause", "cp"], "task_commands"),
 }
 

@@ -153,6 +153,26 @@ options:
       - Give the process a terminal (C(process.terminal)); its input and output then go through FIFOs that C(ocirt attach) connects to, not to the log file.
     type: bool
     default: false
+  log_driver:
+    description:
+      - Where the output goes; V(json-file) (ocirt's log driver, JSON lines with time and stream, rotated as O(log_max_size)
+        says), V(file) (containerd's plain file, no times) or V(none).
+      - V(json-file) runs a small Python program of the collection (installed once under C(/var/lib/ocirt/libexec)) through
+        containerd's C(binary://) log URI; C(ocirt logs) and M(ocirt.containerd.container_info) read its files.
+      - Containers made before this option existed keep the plain file they have until they are recreated.
+    type: str
+    choices: [json-file, file, none]
+    default: json-file
+  log_max_size:
+    description:
+      - Rotate the V(json-file) log before it grows past this size (C(10m), C(1g)); unset, it is never rotated (docker's
+        C(max-size)).
+    type: str
+  log_max_files:
+    description:
+      - How many log files O(log_max_size) keeps, the live one included; 1 truncates instead (docker's C(max-file)).
+    type: int
+    default: 1
   pull:
     description:
       - When to pull the image, as in M(ocirt.containerd.image).

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Callable, Dict, List, Mapping, Optional, TypedDict
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, TypedDict
 
 from ..api import content, snapshots, version
 from ..api import runc_options as runc
@@ -21,13 +21,14 @@ from ..api.leases import temporary_lease
 from ..common.errors import AlreadyExists, InvalidInput
 from ..images.graph import RunnableImage, runnable_image
 from ..images.platforms import host_platform
+from ..logs.install import driver_uri, install_driver
 from ..transport.connection import Connection
 from ..wire.wellknown import pack_any
 from . import labels as L
 from . import rootfs
 from . import snapshot as rootfs_snapshot
 from .options import ContainerOptions, canonical_json, config_hash, signal_name
-from .paths import Paths
+from .paths import Paths, daemon_key
 from .record import ContainerNotFound, create_record, get_container
 from .spec import SPEC_TYPE_URL, build_spec
 
@@ -101,7 +102,23 @@ def with_spec(spec: Mapping[str, Any]) -> Record:
     return {"spec": {"type_url": SPEC_TYPE_URL, "value": value}}
 
 
-def with_labels(options: ContainerOptions, image: RunnableImage, log_path: str) -> Record:
+def log_target(
+    options: ContainerOptions, paths: Paths, namespace: str, address: str, cid: str
+) -> Tuple[str, str]:
+    """(log path, log URI) of a new container; the json-file driver is installed first."""
+    if options.log_driver == "none":
+        return "", ""
+    json = options.log_driver == "json-file"
+    path = paths.log_path(namespace, cid, daemon_key(address), json=json)
+    if not json:
+        return path, "file://" + path
+    driver = install_driver(paths.driver_dir)
+    return path, driver_uri(driver, path, options.log_max_size or 0, options.log_max_files)
+
+
+def with_labels(
+    options: ContainerOptions, image: RunnableImage, log_path: str, log_uri: str
+) -> Record:
     """The user's labels, ocirt's own (labels.py) and the restart monitor's for a policy."""
     stop_signal = options.stop_signal or image.config.get("StopSignal") or "SIGTERM"
     labels = dict(options.labels)
@@ -111,13 +128,15 @@ def with_labels(options: ContainerOptions, image: RunnableImage, log_path: str) 
             L.CONFIG_HASH: config_hash(options, image.digest),
             L.IMAGE_DIGEST: image.digest,
             L.LOG_PATH: log_path,
+            L.LOG_URI: log_uri,
             L.STOP_SIGNAL: signal_name(stop_signal),
             L.STOP_TIMEOUT: str(options.stop_timeout),
         }
     )
     if options.restart_policy_name != "no":
         labels[L.RESTART_POLICY] = options.restart_policy
-        labels[L.RESTART_LOG_URI] = "file://" + log_path
+        if log_uri:
+            labels[L.RESTART_LOG_URI] = log_uri
     return {"labels": labels}
 
 
@@ -137,14 +156,14 @@ def _record(
     options: ContainerOptions,
     image: RunnableImage,
     spec: Mapping[str, Any],
-    log_path: str,
+    log: Tuple[str, str],
 ) -> Record:
     """The container's record, part by part."""
     record: Record = {"id": container_id, "image": options.image}
     for part in (
         with_snapshot(options, container_id),
         with_spec(spec),
-        with_labels(options, image, log_path),
+        with_labels(options, image, *log),
         with_runtime(options),
         with_config(options, image),
     ):
@@ -169,7 +188,7 @@ def create_container(
     image = runnable_image(conn, options.image, host_platform(), options.snapshotter)
     _refuse_existing(conn, container_id)
     _prepare_host_paths(options, namespace, paths)
-    log_path = paths.log_path(namespace, container_id)
+    log = log_target(options, paths, namespace, conn.address, container_id)
     with temporary_lease(conn) as lease:
         parent = image.top_chain_id
         mounts = rootfs_snapshot.prepare(conn, options.snapshotter, container_id, parent, lease)
@@ -178,7 +197,7 @@ def create_container(
             spec = build_spec(
                 namespace, container_id, options, image.config, reader, daemon_version, paths
             )
-            create_record(conn, _record(container_id, options, image, spec, log_path), lease)
+            create_record(conn, _record(container_id, options, image, spec, log), lease)
         except BaseException:
             snapshots.remove(conn, options.snapshotter, container_id)
             raise
@@ -187,6 +206,6 @@ def create_container(
         "image": options.image,
         "image_digest": image.digest,
         "config_hash": config_hash(options, image.digest),
-        "log_path": log_path,
+        "log_path": log[0],
         "warnings": warnings,
     }

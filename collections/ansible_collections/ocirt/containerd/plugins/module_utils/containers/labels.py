@@ -14,6 +14,9 @@ MANAGED = "io.ocirt/managed"
 CONFIG_HASH = "io.ocirt/config-hash"
 IMAGE_DIGEST = "io.ocirt/image-digest"
 LOG_PATH = "io.ocirt/log-path"
+#: the log URI tasks are created with ("" for none); absent on containers made before it,
+#: which log to ``file://`` + LOG_PATH
+LOG_URI = "io.ocirt/log-uri"
 STOP_SIGNAL = "io.ocirt/stop-signal"
 STOP_TIMEOUT = "io.ocirt/stop-timeout"
 STARTED_AT = "io.ocirt/started-at"

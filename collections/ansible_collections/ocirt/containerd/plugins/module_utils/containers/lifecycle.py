@@ -10,8 +10,6 @@ Creating a container is create.py; what state it is in, state.py.
 
 from __future__ import annotations
 
-import errno
-import os
 from typing import Any, Dict, Mapping, Optional, Tuple, TypedDict
 
 from ..api import snapshots, tasks
@@ -21,6 +19,7 @@ from ..common.errors import FailedPrecondition, NotFound, OcirtError, Timeout, d
 from ..transport.connection import PROBE_EVERY, Connection, PendingCall
 from . import labels as L
 from . import restart_monitor, task
+from .logs import remove_log_files
 from .options import parse_signal
 from .record import (
     ContainerNotFound,
@@ -308,11 +307,7 @@ def _remove_log(container: Mapping[str, Any]) -> None:
     log_path = labels_of(container).get(L.LOG_PATH)
     if not log_path or not is_managed(container):
         return
-    try:
-        os.unlink(log_path)
-    except OSError as exc:
-        if exc.errno != errno.ENOENT:
-            raise
+    remove_log_files(log_path)
 
 
 def remove(

@@ -23,6 +23,10 @@ DEFAULT_RESTART_POLICY = "no"
 #: CNI networks (a later issue) will add names here: ``spec.build_spec`` has the seam.
 NETWORK_MODES = ("none", "host")
 PULL_POLICIES = ("missing", "always", "never")
+#: json-file: ocirt's log driver (binary:// URI), JSON lines with times and streams, rotated;
+#: file: containerd's file:// logging, raw bytes (what containers made before had); none.
+LOG_DRIVERS = ("json-file", "file", "none")
+DEFAULT_LOG_DRIVER = "json-file"
 
 
 def _canonical(name: str, type_: str, doc: str, **kw: Any) -> Option:
@@ -187,6 +191,31 @@ CONTAINER_TABLE = OptionTable(
             "through FIFOs that C(ocirt attach) connects to, not to the log file.",
             default=False,
             cli="-t --tty",
+        ),
+        # defaults stay out of the canonical form: containers made before these options
+        # keep their hash (and the plain log file their labels name)
+        _canonical(
+            "log_driver",
+            "str",
+            "Where the output goes; V(json-file) (ocirt's log driver, JSON lines with time and "
+            "stream, rotated as O(log_max_size) says), V(file) (containerd's plain file, no "
+            "times) or V(none).",
+            default=DEFAULT_LOG_DRIVER,
+            choices=LOG_DRIVERS,
+            cli="--log-driver",
+        ),
+        _canonical(
+            "log_max_size",
+            "str",
+            "Rotate the V(json-file) log before it grows past this size (C(10m), C(1g)); unset, "
+            "it is never rotated (docker's C(max-size)).",
+        ),
+        _canonical(
+            "log_max_files",
+            "int",
+            "How many log files O(log_max_size) keeps, the live one included; 1 truncates "
+            "instead (docker's C(max-file)).",
+            default=1,
         ),
         # not part of the container's configuration: when to fetch its image
         Option(

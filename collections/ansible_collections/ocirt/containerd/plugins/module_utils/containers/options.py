@@ -24,6 +24,7 @@ from ..registry.reference import normalize_name
 from .option_table import (
     CANONICAL_OPTIONS,
     CONTAINER_TABLE,
+    DEFAULT_LOG_DRIVER,
     DEFAULT_NETWORK_MODE,
     DEFAULT_RESTART_POLICY,
     DEFAULT_STOP_TIMEOUT,
@@ -90,6 +91,9 @@ class ContainerOptions:
     snapshotter: str = DEFAULT_SNAPSHOTTER
     systemd_cgroup: bool = False
     tty: bool = False
+    log_driver: str = DEFAULT_LOG_DRIVER
+    log_max_size: Optional[int] = None
+    log_max_files: int = 1
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> ContainerOptions:
@@ -106,6 +110,7 @@ class ContainerOptions:
                     values[option.name] = value
         opts = cls(**values)
         _check_memory_swap(opts)
+        _check_log_options(opts)
         return opts
 
     @property
@@ -130,6 +135,16 @@ def _check_memory_swap(opts: ContainerOptions) -> None:
         raise InvalidInput("memory_swap: needs memory to be set as well")
     if opts.memory_swap != -1 and opts.memory_swap < opts.memory:
         raise InvalidInput("memory_swap: is memory+swap, it cannot be less than memory")
+
+
+def _check_log_options(opts: ContainerOptions) -> None:
+    if opts.log_driver != "json-file" and (opts.log_max_size or opts.log_max_files != 1):
+        raise InvalidInput(
+            f"log_max_size, log_max_files: only the json-file log driver rotates, not "
+            f"{opts.log_driver}"
+        )
+    if opts.log_max_files != 1 and not opts.log_max_size:
+        raise InvalidInput("log_max_files: needs log_max_size (the size that starts a new file)")
 
 
 # --- one parser per option: (value given, option name) -> normal form, None for the default
@@ -249,6 +264,20 @@ def _network_mode(value: Any, option: str) -> str:
     return mode
 
 
+def _choice(value: Any, option: str) -> str:
+    allowed = CONTAINER_TABLE[option].choices or ()
+    if value not in allowed:
+        raise InvalidInput(f"{option}: {value!r} is not one of {', '.join(allowed)}")
+    return str(value)
+
+
+def _log_max_size(value: Any, option: str) -> Optional[int]:
+    size = parse_size(value, option)
+    if size == 0:
+        raise InvalidInput(f"{option}: must be more than 0 (leave it unset for no rotation)")
+    return size
+
+
 def _stop_signal(value: Any, option: str) -> Optional[str]:
     return None if value == "" else signal_name(value, option)
 
@@ -295,6 +324,9 @@ _PARSERS: Dict[str, Callable[[Any, str], Any]] = {
     "snapshotter": _nonempty_text,
     "systemd_cgroup": _flag,
     "tty": _flag,
+    "log_driver": _choice,
+    "log_max_size": _log_max_size,
+    "log_max_files": _at_least(1),
 }
 
 

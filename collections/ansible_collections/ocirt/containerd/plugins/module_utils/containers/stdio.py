@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, Iterator, Mapping, Optional
 
 from ..common.errors import FailedPrecondition
+from ..logs.install import ensure_installed
 from ..transport.connection import PendingCall
 from . import labels as L
 from .record import labels_of
@@ -44,7 +45,7 @@ class TaskIO:
 
     @classmethod
     def log(cls, uri: str) -> TaskIO:
-        """stdout and stderr to one URI (``file://`` path), no stdin."""
+        """stdout and stderr to one URI (``file://`` path, ``binary://`` driver), no stdin."""
         return cls(stdout=uri, stderr=uri)
 
     def fields(self) -> Dict[str, Any]:
@@ -92,10 +93,19 @@ def spec_terminal(container: Mapping[str, Any]) -> bool:
 
 def task_io(container: Mapping[str, Any]) -> TaskIO:
     """The streams of a task started without a client: FIFOs for a terminal (the shim
-    keeps them open until ``ocirt attach``), else the log file."""
+    keeps them open until ``ocirt attach``), else the log: the URI the container was made
+    with (the log driver's ``binary://`` one is put back first if it went missing), or, on a
+    container made before there was one, ``file://`` and its log path."""
     if spec_terminal(container):
         return make_fifos(container["id"], stdin=True, terminal=True)
-    log_path = labels_of(container).get(L.LOG_PATH, "")
+    labels = labels_of(container)
+    if L.LOG_URI in labels:
+        uri = labels[L.LOG_URI]
+        if not uri:
+            return TaskIO()  # log_driver none
+        ensure_installed(uri)
+        return TaskIO.log(uri)
+    log_path = labels.get(L.LOG_PATH, "")
     if not log_path:
         return TaskIO()
     os.makedirs(os.path.dirname(log_path), mode=0o755, exist_ok=True)
