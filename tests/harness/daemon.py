@@ -198,6 +198,9 @@ class ContainerdDaemon:
             cri = '[plugins."io.containerd.grpc.v1.cri"'
             lines += [
                 f"{cri}]",
+                # the sandbox's OOM score -998 needs CAP_SYS_RESOURCE, which a test machine
+                # in a container may lack: no lower than containerd's own (as rootless does)
+                "  restrict_oom_score_adj = true",
                 *([f"  sandbox_image = {_toml(self.sandbox_image)}"] if self.sandbox_image else []),
                 f"{cri}.containerd]",
                 '  snapshotter = "overlayfs"',
@@ -233,6 +236,8 @@ class ContainerdDaemon:
             if self.sandbox_image:
                 lines += [f"{images}.pinned_images]", f"  sandbox = {_toml(self.sandbox_image)}"]
             lines += [
+                f"{runtime}]",
+                "  restrict_oom_score_adj = true",  # see the version 2 branch
                 f"{runtime}.containerd]",
                 '  default_runtime_name = "runc"',
                 f"{runtime}.containerd.runtimes.runc]",

@@ -14,6 +14,8 @@ from typing import Any, Dict, List, Mapping, Optional
 
 from ..transport.connection import Connection
 from . import runtime_service as rpc
+from .container_messages import RUNNING as RUNNING_STATE
+from .containers import list_containers, stop_container
 
 RUN_TIMEOUT = 180.0  # may pull the sandbox image and run CNI
 STOP_TIMEOUT = 90.0
@@ -66,3 +68,12 @@ def list_pod_sandboxes(
     if state is not None:
         filter_["state"] = {"state": state}
     return conn.call(rpc.LIST_POD_SANDBOX, {"filter": filter_}, namespace=None)["items"]
+
+
+def stop_pod_gracefully(conn: Connection, sandbox_id: str, grace: int) -> None:
+    """Each running container stopped with ``grace`` seconds (StopPodSandbox alone kills
+    them at once), then the sandbox."""
+    for c in list_containers(conn, sandbox_id=sandbox_id):
+        if c["state"] == RUNNING_STATE:
+            stop_container(conn, c["id"], grace)
+    stop_pod_sandbox(conn, sandbox_id)

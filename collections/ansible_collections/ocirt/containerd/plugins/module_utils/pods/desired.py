@@ -17,6 +17,7 @@ from ..common.errors import InvalidInput
 from ..cri.container_messages import PROPAGATIONS
 from ..cri.linux_messages import LOCALHOST, NODE, POD, RUNTIME_DEFAULT, UNCONFINED
 from ..cri.sandbox_messages import PROTOCOLS
+from ..images.pull import RegistryAccess
 from ..registry.reference import normalize_name
 from .options import CONTAINER_OPTIONS, MOUNT_OPTIONS, POD_OPTIONS, PORT_OPTIONS, STATES
 
@@ -42,6 +43,7 @@ class DesiredPod:
     pull: str = "missing"
     stop_timeout: int = 10
     adopt: bool = False
+    access: RegistryAccess = field(default_factory=RegistryAccess)  # for the images
 
     @property
     def subject(self) -> str:
@@ -60,8 +62,6 @@ class DesiredPod:
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice:
             raise InvalidInput(f"containers: names must be unique, {', '.join(twice)} repeat")
-        if self.state != "absent" and not self.containers:
-            raise InvalidInput(f"{self.subject}: containers must list at least one container")
 
 
 def default_uid(pod_namespace: str, name: str) -> str:
@@ -218,7 +218,7 @@ def _check_items(table: Any, items: List[Mapping[str, Any]], where: str) -> None
         table.check(_filled(table, item), f"{where}[{j}].")
 
 
-def from_options(params: Mapping[str, Any]) -> DesiredPod:
+def from_options(params: Mapping[str, Any], access: Optional[RegistryAccess] = None) -> DesiredPod:
     """The desired pod of module parameters or an equivalent mapping (validated here: an
     error names the option, e.g. ``containers[1].image is required``)."""
     own = {k: params.get(k) for k in POD_OPTIONS.names() if k in params}
@@ -238,6 +238,7 @@ def from_options(params: Mapping[str, Any]) -> DesiredPod:
         pull=o["pull"],
         stop_timeout=o["stop_timeout"],
         adopt=o["adopt"],
+        access=access or RegistryAccess(),
     )
     if o["state"] != "absent":
         desired.sandbox_config = sandbox_config(o)

@@ -88,7 +88,10 @@ def image_plans(conn: Connection, desired: DesiredPod) -> List[Plan]:
     plans: List[Plan] = []
     for name in dict.fromkeys(c.image for c in desired.containers):
         plans.append(
-            image_reconciler.plan(images, image_reconciler.DesiredImage(name, pull=desired.pull))
+            image_reconciler.plan(
+                images,
+                image_reconciler.DesiredImage(name, pull=desired.pull, access=desired.access),
+            )
         )
     return plans
 

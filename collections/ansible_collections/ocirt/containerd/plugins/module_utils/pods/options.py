@@ -185,3 +185,13 @@ POD_OPTIONS = OptionTable(
 
 #: The options that shape the sandbox (not the containers, not how the run goes).
 RUN_OPTIONS = ("state", "containers", "pull", "stop_timeout", "adopt")
+
+POD_INFO_OPTIONS = OptionTable(
+    "pod_info",
+    [
+        Option("name", "str", "only pods of this name (default: every pod)"),
+        Option("pod_namespace", "str", "only pods of this pod namespace"),
+        Option("stats", "bool", "add each running container's resource usage", False),
+        Option("log_lines", "int", "add the last lines of each container's log", 0),
+    ],
+)

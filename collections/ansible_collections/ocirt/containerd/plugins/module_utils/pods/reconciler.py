@@ -118,10 +118,7 @@ class _Run:
 
     def stop_pod(self, action: Action) -> None:
         sandbox = action.details.get("id") or self._sandbox()
-        for c in cri_containers.list_containers(self.conn, sandbox_id=sandbox):
-            if c["state"] == 1:  # running: give it its grace period
-                cri_containers.stop_container(self.conn, c["id"], self.desired.stop_timeout)
-        sandboxes.stop_pod_sandbox(self.conn, sandbox)
+        sandboxes.stop_pod_gracefully(self.conn, sandbox, self.desired.stop_timeout)
 
 
 def _desired_of(plan: Plan) -> DesiredPod:
