@@ -1,14 +1,20 @@
 """`ocirt pod` with crictl's own config files (JSON and YAML, snake_case as crictl
 documents them): run is idempotent, ls/inspect/exec/logs/stats, rm refuses a ready pod
-unless forced."""
+unless forced; exec -it on a terminal of ours."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import pty
+import struct
 import subprocess
 import sys
+import termios
 from pathlib import Path
+
+from ansible_collections.ocirt.containerd.plugins.module_utils.pods import desired, reconciler
 
 from .conftest import BUSYBOX
 
@@ -112,3 +118,50 @@ def test_camel_case_keys_are_refused_naming_them(cri, tmp_path):
     pod.write_text(json.dumps({"metadata": {"name": "x", "namespace": "d"}, "logDirectory": "/t"}))
     failed = ocirt(cri, "pod", "run", str(pod))
     assert failed.returncode != 0 and "logDirectory: unknown key" in failed.stderr
+
+
+def test_exec_with_a_terminal_gets_its_size(cri, cri_conn, pod_name, tmp_path):
+    pod = desired.from_options(
+        {
+            "name": pod_name,
+            "network": "host",
+            "log_directory": str(tmp_path / "logs"),
+            "containers": [{"name": "sh", "image": BUSYBOX, "command": ["sleep", "600"]}],
+        }
+    )
+    reconciler.apply(cri_conn, reconciler.plan(cri_conn, pod))
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 111, 0, 0))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTAINERD_")}
+    proc = subprocess.Popen(
+        [
+            OCIRT,
+            "--address",
+            cri.address,
+            "pod",
+            "exec",
+            "-it",
+            pod_name,
+            "--",
+            "sh",
+            "-c",
+            "sleep 0.5; stty size; exit 3",
+        ],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env=env,
+    )
+    os.close(follower)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(leader, 1024)
+        except OSError:  # EIO: every writer of the terminal has gone
+            break
+        if not chunk:
+            break
+        out += chunk
+    assert proc.wait(timeout=30) == 3
+    os.close(leader)
+    assert b"33 111" in out, out
