@@ -11,9 +11,12 @@ harness's CNI directories (conf dir empty: host-network pods need no CNI).
 
 from __future__ import annotations
 
+import json
+import secrets
+import subprocess
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Tuple
 
 from .daemon import ContainerdDaemon, ensure_containerd, running
 from .images import DEFAULT_PATH, Image, ImageConfig, busybox_image, write_oci_archive
@@ -54,3 +57,68 @@ def cri_daemon(series: str) -> Iterator[ContainerdDaemon]:
     with running(ContainerdDaemon(series, sandbox_image=TEST_SANDBOX_IMAGE)) as daemon:
         import_sandbox_image(daemon)
         yield daemon
+
+
+#: The pod network of ``cri_netns_daemon``: a bridge with host-local addresses and portmap.
+POD_SUBNET = "10.88.0.0/24"
+POD_GATEWAY = "10.88.0.1"
+
+
+def pod_conflist(ipam_dir: Path) -> dict:
+    return {
+        "cniVersion": "1.0.0",
+        "name": "ocirt-test-pods",
+        "plugins": [
+            {
+                "type": "bridge",
+                "bridge": "ocirtpods0",
+                "isGateway": True,
+                "ipMasq": False,
+                "hairpinMode": True,
+                "ipam": {
+                    "type": "host-local",
+                    "ranges": [[{"subnet": POD_SUBNET, "gateway": POD_GATEWAY}]],
+                    "routes": [{"dst": "0.0.0.0/0"}],
+                    "dataDir": str(ipam_dir),
+                },
+            },
+            {"type": "portmap", "capabilities": {"portMappings": True}},
+        ],
+    }
+
+
+def _enter(netns: str) -> list:
+    """Into the network namespace only: ``ip netns exec`` also remounts /sys, which hides
+    the cgroup file systems that runc needs."""
+    return ["nsenter", f"--net=/run/netns/{netns}", "--"]
+
+
+def in_netns(netns: str, *argv: str, timeout: float = 30) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*_enter(netns), *argv],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+
+
+def cri_netns_daemon(series: str) -> Iterator[Tuple[ContainerdDaemon, str]]:
+    """A CRI daemon running inside a network namespace made for it (``ip netns add``), with
+    a CNI conflist of its own: the pods' bridge, addresses and iptables rules live in that
+    namespace, never in the machine's. Yields (daemon, netns name)."""
+    ensure_containerd(series)
+    netns = f"ocirt-cri-{secrets.token_hex(3)}"
+    subprocess.run(["ip", "netns", "add", netns], check=True, timeout=30)
+    try:
+        in_netns(netns, "ip", "link", "set", "lo", "up")
+        daemon = ContainerdDaemon(series, sandbox_image=TEST_SANDBOX_IMAGE)
+        conflist = pod_conflist(daemon.tmpdir / "cni" / "ipam")
+        (daemon.cni_conf_dir / "10-ocirt-test.conflist").write_text(json.dumps(conflist))
+        daemon.command_prefix = _enter(netns)
+        with running(daemon):
+            import_sandbox_image(daemon)
+            yield daemon, netns
+    finally:
+        subprocess.run(["ip", "netns", "del", netns], check=False, timeout=30)

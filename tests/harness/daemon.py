@@ -167,6 +167,7 @@ class ContainerdDaemon:
         if len(self.ttrpc_address) > 100:
             raise ContainerdError(f"socket path too long for AF_UNIX: {self.ttrpc_address}")
         self.proc: Optional[subprocess.Popen] = None
+        self.command_prefix: List[str] = []  # e.g. ["ip", "netns", "exec", NAME] (harness/cri.py)
         self._removed = False
         self._killed: set = set()
         for d in (self.root, self.state, self.cni_conf_dir, self.hosts_dir):
@@ -297,7 +298,7 @@ class ContainerdDaemon:
             log.write(f"=== ocirt harness: starting {self.containerd_bin} ===\n".encode())
             log.flush()
             self.proc = subprocess.Popen(
-                [str(self.containerd_bin), "--config", str(self.config_path)],
+                [*self.command_prefix, str(self.containerd_bin), "--config", str(self.config_path)],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
