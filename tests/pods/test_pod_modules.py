@@ -1,6 +1,6 @@
 """ocirt.containerd.pod and pod_info through Ansible: check mode predicts, a second run is
 changed=0 with the same container ids, one changed env recreates that container alone,
-pod_info reports the pod; absent removes it."""
+pod_info reports the pod, a bad value is refused naming the option; absent removes it."""
 
 from __future__ import annotations
 
@@ -58,9 +58,15 @@ def test_pod_module_is_idempotent_and_recreates_one_container(cri, pod_name, tmp
                     "log_lines": 5,
                 },
             },
+            {
+                "name": "bad",
+                "ocirt.containerd.pod": {**args, "network": "bridge"},
+                "ignore_errors": True,
+            },
         ]
     )
-    again, env, info = results
+    again, env, info, bad = results
+    assert bad["failed"] and "network" in bad["msg"] and "pod, host" in bad["msg"], bad
     assert again["changed"] is False and again["actions"] == [], again
     assert _ids(again) == _ids(done)
     assert [a["target"] for a in env["actions"]] == ["app"] * 3, env
@@ -75,14 +81,3 @@ def test_pod_module_is_idempotent_and_recreates_one_container(cri, pod_name, tmp
     )
     assert gone["changed"] is True and gone["pod"] is None
     assert run_module("ocirt.containerd.pod_info", address=cri.address, name=pod_name)["pods"] == []
-
-
-def test_bad_option_names_the_option(cri, pod_name):
-    failed = run_module(
-        "ocirt.containerd.pod",
-        address=cri.address,
-        name=pod_name,
-        network="bridge",
-        containers=[{"name": "a", "image": BUSYBOX}],
-    )
-    assert failed.get("failed") and "network" in failed["msg"] and "pod, host" in failed["msg"]

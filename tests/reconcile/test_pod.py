@@ -10,7 +10,7 @@ ocirt did not make.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 import pytest
 import yaml
@@ -18,6 +18,7 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.cri.linux_message
 from ansible_collections.ocirt.containerd.plugins.module_utils.pods import config_hash as ch
 from ansible_collections.ocirt.containerd.plugins.module_utils.pods import decide, desired
 from ansible_collections.ocirt.containerd.plugins.module_utils.pods.observed import from_data
+from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile import image
 from reconcile.cases import checked_plan
 
 CASES = sorted((Path(__file__).parent / "data" / "pod").glob("*.yaml"))
@@ -30,9 +31,22 @@ def _pod_annotations(options: Dict[str, Any]) -> Dict[str, str]:
 
 
 def _container_annotations(entry: Dict[str, Any], network: str) -> Dict[str, str]:
+    entry = dict(entry)
+    digest = entry.pop("image_digest", None)
     filled = desired._filled(desired.CONTAINER_OPTIONS, entry)
     config = desired.container_config(filled, NODE if network == "host" else POD)
-    return ch.stamped(config, ch.container_identity(config))["annotations"]
+    return ch.stamped(config, ch.container_identity(config, digest))["annotations"]
+
+
+def _image_plans(digests: Dict[str, str]) -> List[Any]:
+    """Image plans as the image reconciler makes them for present images."""
+    plans = []
+    for name, digest in digests.items():
+        wanted = image.DesiredImage(name)
+        wanted.validate()
+        summary = {"name": wanted.name, "digest": digest, "media_type": ""}
+        plans.append(image.ImagePlan([], summary, summary, "present", desired=wanted))
+    return plans
 
 
 def _observed(data: Dict[str, Any]) -> Any:
@@ -52,7 +66,9 @@ def _observed(data: Dict[str, Any]) -> Any:
             containers.append(c)
         s["containers"] = containers
         sandboxes.append(s)
-    return from_data({"sandboxes": sandboxes})
+    found = from_data({"sandboxes": sandboxes})
+    found.images = _image_plans(data.get("images", {}))
+    return found
 
 
 def _plan(case: Dict[str, Any]) -> Any:

@@ -47,10 +47,15 @@ def sandbox_identity(config: Mapping[str, Any], runtime_handler: str) -> Dict[st
     return {"config": canonical(config), "runtime_handler": runtime_handler}
 
 
-def container_identity(config: Mapping[str, Any]) -> Dict[str, Any]:
-    """What a container's hash covers: its config without the attempt number."""
+def container_identity(
+    config: Mapping[str, Any], image_digest: Optional[str] = None
+) -> Dict[str, Any]:
+    """What a container's hash covers: its config without the attempt number, and the
+    digest of its image where the image reconciler knows it (a newer image recreates)."""
     ident = canonical(config)
     (ident.get("metadata") or {}).pop("attempt", None)
+    if image_digest:
+        ident["image_digest"] = image_digest
     return ident
 
 

@@ -14,7 +14,7 @@ A pod of that name that ocirt did not make (no stored hash) is refused unless ``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 from ..common.errors import InvalidInput
@@ -32,6 +32,7 @@ class PodPlan(Plan):
     """A pod's plan with the declaration it carries out (``apply`` needs nothing more)."""
 
     desired: Optional[DesiredPod] = None
+    image_digests: Dict[str, str] = field(default_factory=dict)  # image name -> digest
 
 
 def _summary(s: Optional[ObservedSandbox]) -> Optional[Dict[str, Any]]:
@@ -48,13 +49,26 @@ def _summary(s: Optional[ObservedSandbox]) -> Optional[Dict[str, Any]]:
     }
 
 
-def _wanted(desired: DesiredPod) -> Optional[Dict[str, Any]]:
+def image_digests(images: List[Plan]) -> Dict[str, str]:
+    """The digest each image will have after its plan, by name (what the plans know)."""
+    found = {}
+    for p in images:
+        after, desired = p.after, getattr(p, "desired", None)
+        if isinstance(after, dict) and after.get("digest") and desired is not None:
+            found[desired.name] = after["digest"]
+    return found
+
+
+def _wanted(desired: DesiredPod, digests: Dict[str, str]) -> Optional[Dict[str, Any]]:
     if desired.state == "absent":
         return None
     return {
         "state": desired.state,
         "config": ch.sandbox_identity(desired.sandbox_config, desired.runtime_handler),
-        "containers": {c.name: ch.container_identity(c.config) for c in desired.containers},
+        "containers": {
+            c.name: ch.container_identity(c.config, digests.get(c.image))
+            for c in desired.containers
+        },
     }
 
 
@@ -90,7 +104,10 @@ def _remove_pod(desired: DesiredPod, sandbox: ObservedSandbox, reason: str) -> A
 
 
 def _one_container(
-    desired: DesiredPod, c: DesiredPodContainer, found: List[ObservedPodContainer]
+    desired: DesiredPod,
+    c: DesiredPodContainer,
+    found: List[ObservedPodContainer],
+    digest: Optional[str],
 ) -> List[Action]:
     start = desired.state == "started"
     found = sorted(found, key=lambda o: o.state != "running")
@@ -101,7 +118,7 @@ def _one_container(
             [Action(START, c.name, "state=started", {"name": c.name})] if start else []
         )
     obs = found[0]
-    wanted = ch.container_identity(c.config)
+    wanted = ch.container_identity(c.config, digest)
     if ch.stored_hash(obs.annotations) != ch.config_hash(wanted):
         diff = ", ".join(ch.differences(ch.stored_identity(obs.annotations), wanted))
         reason = f"configuration differs: {diff}"
@@ -118,7 +135,9 @@ def _one_container(
     return actions + ([Action(START, c.name, "state=started", {"name": c.name})] if start else [])
 
 
-def _containers(desired: DesiredPod, sandbox: ObservedSandbox) -> List[Action]:
+def _containers(
+    desired: DesiredPod, sandbox: ObservedSandbox, digests: Dict[str, str]
+) -> List[Action]:
     declared = {c.name for c in desired.containers}
     actions = [
         Action(REMOVE, o.name, "not declared in the pod", {"id": o.id})
@@ -126,7 +145,8 @@ def _containers(desired: DesiredPod, sandbox: ObservedSandbox) -> List[Action]:
         if o.name not in declared
     ]
     for c in desired.containers:
-        actions += _one_container(desired, c, [o for o in sandbox.containers if o.name == c.name])
+        same = [o for o in sandbox.containers if o.name == c.name]
+        actions += _one_container(desired, c, same, digests.get(c.image))
     return actions
 
 
@@ -143,18 +163,22 @@ def _pod_reason(desired: DesiredPod, current: Optional[ObservedSandbox]) -> Opti
     return None
 
 
-def _converge(desired: DesiredPod, current: Optional[ObservedSandbox]) -> List[Action]:
+def _converge(
+    desired: DesiredPod, current: Optional[ObservedSandbox], digests: Dict[str, str]
+) -> List[Action]:
     reason = _pod_reason(desired, current)
     if current is None:
         return _make_pod(desired, reason or "pod does not exist")
     if reason is not None:
         return [_remove_pod(desired, current, reason), *_make_pod(desired, reason)]
-    return _converge_containers(desired, current)
+    return _converge_containers(desired, current, digests)
 
 
-def _converge_containers(desired: DesiredPod, current: ObservedSandbox) -> List[Action]:
+def _converge_containers(
+    desired: DesiredPod, current: ObservedSandbox, digests: Dict[str, str]
+) -> List[Action]:
     """The sandbox stays: its containers alone are brought to the declaration."""
-    actions = _containers(desired, current)
+    actions = _containers(desired, current, digests)
     if current.state != "ready":
         if any(a.kind != REMOVE for a in actions):
             reason = "containers differ in a stopped pod (the CRI cannot create them there)"
@@ -180,14 +204,16 @@ def decide(desired: DesiredPod, observed: ObservedPod) -> PodPlan:
         for s in observed.sandboxes
         if s is not current
     ]
-    actions = extras + _converge(desired, current)
+    digests = image_digests(observed.images)
+    actions = extras + _converge(desired, current, digests)
     noop = "" if actions else f"pod is {desired.state} with the declared configuration"
     return PodPlan(
         actions,
         before,
-        _wanted(desired),
+        _wanted(desired, digests),
         noop,
         children=list(observed.images),
         subject=desired.subject,
         desired=desired,
+        image_digests=digests,
     )

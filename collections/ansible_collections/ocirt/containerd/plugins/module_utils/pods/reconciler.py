@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 from contextlib import contextmanager
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Dict, Iterator, Optional, Tuple
 
 from ..api import cri_images
 from ..common.errors import InvalidInput, OcirtError, Timeout
@@ -67,9 +67,11 @@ def _wait_for_cri_image(conn: Connection, name: str) -> None:
 class _Run:
     """The state of one apply: the sandbox in use and the containers made, by name."""
 
-    def __init__(self, conn: Connection, desired: DesiredPod, before: Any) -> None:
+    def __init__(self, conn: Connection, plan: d.PodPlan, desired: DesiredPod) -> None:
+        before = plan.before
         self.conn = conn
         self.desired = desired
+        self.digests = plan.image_digests
         self.sandbox_id: Optional[str] = (before or {}).get("id")
         self.ids: Dict[str, str] = {
             name: c["id"] for name, c in ((before or {}).get("containers") or {}).items()
@@ -102,7 +104,8 @@ class _Run:
 
     def create_container(self, action: Action) -> None:
         c = self.desired.container(action.details["name"])
-        config = ch.stamped(c.config, ch.container_identity(c.config))
+        identity = ch.container_identity(c.config, self.digests.get(c.image))
+        config = ch.stamped(c.config, identity)
         self.ids[c.name] = cri_containers.create_container(
             self.conn, self._sandbox(), config, self.sandbox_config
         )
@@ -121,17 +124,16 @@ class _Run:
         sandboxes.stop_pod_gracefully(self.conn, sandbox, self.desired.stop_timeout)
 
 
-def _desired_of(plan: Plan) -> DesiredPod:
-    desired = plan.desired if isinstance(plan, d.PodPlan) else None
-    if desired is None:
-        raise InvalidInput(f"{plan.subject or 'the plan'} is not a pod plan")
-    return desired
+def _pod_plan(plan: Plan) -> Tuple[d.PodPlan, DesiredPod]:
+    if isinstance(plan, d.PodPlan) and plan.desired is not None:
+        return plan, plan.desired
+    raise InvalidInput(f"{plan.subject or 'the plan'} is not a pod plan")
 
 
 def apply(conn: Connection, plan: Plan) -> Applied:
     """Carry out the plan; ``after`` is the pod as the CRI then reports it (None when
     absent); ``details`` has the sandbox id and the container ids by name."""
-    desired = _desired_of(plan)
+    pod_plan, desired = _pod_plan(plan)
     done: Dict[str, Any] = {"steps": []}
     images = conn.with_namespace(CRI_NAMESPACE)
     for image in plan.children:
@@ -142,7 +144,7 @@ def apply(conn: Connection, plan: Plan) -> Applied:
     for c in desired.containers if desired.state != "absent" else []:
         with _failing_as(plan, f"image {c.image}", done):
             _wait_for_cri_image(conn, c.image)
-    run = _Run(conn, desired, plan.before)
+    run = _Run(conn, pod_plan, desired)
     for action in plan.actions:
         with _failing_as(plan, action.kind, done):
             run.step(action)
