@@ -26,6 +26,7 @@ from typing import Any, Dict, List
 import pytest
 import yaml
 from harness.ansible_runner import BIN, MARKER, REPO, ansible_env
+from harness.cri import DEFAULT_SANDBOX_IMAGES, pause_image
 from harness.images import File, busybox_image, push, write_docker_archive
 from harness.util import free_port
 from install.conftest import release_server, releases  # noqa: F401 (fixtures)
@@ -160,6 +161,17 @@ def module_defaults(containerd: Any, tmp: Path, ns: str) -> Dict[str, Any]:
 
 def setup_tasks(module: str, reg: str, tmp: Path) -> List[Dict[str, Any]]:
     """What an example takes as already there (not counted as examples)."""
+    if module in ("pod", "pod_info"):
+        return [
+            {
+                "name": "setup: the CRI's sandbox image, offline",
+                "ocirt.containerd.image": {
+                    "name": DEFAULT_SANDBOX_IMAGES["2.1"],
+                    "archive_path": f"{tmp}/images/pause.tar",
+                    "namespace": "k8s.io",
+                },
+            }
+        ]
     if module == "container_exec":
         return [
             {
@@ -248,6 +260,9 @@ def prepare_paths(tmp: Path, reg: str) -> None:
     write_docker_archive(
         busybox_image(), tmp / "images" / "app-1.4.tar", repo_tags=[f"{reg}/team/app:1.4"]
     )
+    # the CRI's sandbox image of containerd 2.1, for the pod examples (no registry.k8s.io)
+    sandbox = DEFAULT_SANDBOX_IMAGES["2.1"]
+    write_docker_archive(pause_image(), tmp / "images" / "pause.tar", repo_tags=[sandbox])
 
 
 @pytest.mark.containerd_series("2.1")

@@ -167,6 +167,7 @@ class ContainerdDaemon:
         if len(self.ttrpc_address) > 100:
             raise ContainerdError(f"socket path too long for AF_UNIX: {self.ttrpc_address}")
         self.proc: Optional[subprocess.Popen] = None
+        self.command_prefix: List[str] = []  # e.g. ["ip", "netns", "exec", NAME] (harness/cri.py)
         self._removed = False
         self._killed: set = set()
         for d in (self.root, self.state, self.cni_conf_dir, self.hosts_dir):
@@ -198,6 +199,9 @@ class ContainerdDaemon:
             cri = '[plugins."io.containerd.grpc.v1.cri"'
             lines += [
                 f"{cri}]",
+                # the sandbox's OOM score -998 needs CAP_SYS_RESOURCE, which a test machine
+                # in a container may lack: no lower than containerd's own (as rootless does)
+                "  restrict_oom_score_adj = true",
                 *([f"  sandbox_image = {_toml(self.sandbox_image)}"] if self.sandbox_image else []),
                 f"{cri}.containerd]",
                 '  snapshotter = "overlayfs"',
@@ -233,6 +237,8 @@ class ContainerdDaemon:
             if self.sandbox_image:
                 lines += [f"{images}.pinned_images]", f"  sandbox = {_toml(self.sandbox_image)}"]
             lines += [
+                f"{runtime}]",
+                "  restrict_oom_score_adj = true",  # see the version 2 branch
                 f"{runtime}.containerd]",
                 '  default_runtime_name = "runc"',
                 f"{runtime}.containerd.runtimes.runc]",
@@ -292,7 +298,7 @@ class ContainerdDaemon:
             log.write(f"=== ocirt harness: starting {self.containerd_bin} ===\n".encode())
             log.flush()
             self.proc = subprocess.Popen(
-                [str(self.containerd_bin), "--config", str(self.config_path)],
+                [*self.command_prefix, str(self.containerd_bin), "--config", str(self.config_path)],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
