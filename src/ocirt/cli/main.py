@@ -47,6 +47,7 @@ COMMANDS = {
         "container_command",
     ),
     "events": "events_command",
+    **dict.fromkeys(["apply", "diff", "schema"], "state_command"),
     **dict.fromkeys(["wait", "kill", "top", "pause", "unpause", "cp"], "task_commands"),
 }
 
