@@ -152,11 +152,12 @@ def hide_secrets(module, raw) -> None:
                 module.no_log_values.add(str(entry["password"]))
 
 
-def entry_diffs(report):
+def entry_diffs(report, namespace):
+    """One diff per changed entry, headed by the entry (``container web``)."""
     return [
         {
-            "before_header": f"{outcome.label(e, '')} (before)",
-            "after_header": f"{outcome.label(e, '')} (after)",
+            "before_header": f"{outcome.label(e, namespace)} (before)",
+            "after_header": f"{outcome.label(e, namespace)} (after)",
             "before": e["before"] or {},
             "after": e["after"] or {},
         }
@@ -193,7 +194,7 @@ def main() -> None:
         shaped = outcome.report(planned, parsed["doc"], mode)
         result = {"entries": shaped["entries"], "counts": shaped["counts"]}
         if module._diff:
-            result["diff"] = entry_diffs(shaped)
+            result["diff"] = entry_diffs(shaped, parsed["doc"].namespace)
         return result
 
     run_reconciler(
