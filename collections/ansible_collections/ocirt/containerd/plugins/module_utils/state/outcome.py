@@ -30,7 +30,7 @@ class EntryOutcome(TypedDict):
     change: str  # create, recreate, remove, start, pull, tag, update_labels, ...; "" for none
     reason: str  # why; for an entry without change, why nothing is to be done
     actions: List[ActionSummary]
-    before: Any
+    before: Any  # null unless the entry changes
     after: Any
 
 
@@ -65,8 +65,10 @@ def _entry(step: Step, plan: Plan, kind: str, name: str, path: str) -> EntryOutc
         "change": change_of(plan),
         "reason": reason,
         "actions": [a.summary() for a in own],
-        "before": plan.before,
-        "after": plan.after,
+        # what diff mode shows, for the entries that change (a 50-container no-op result
+        # stays small: Ansible copies every result through its templating)
+        "before": plan.before if plan.changed else None,
+        "after": plan.after if plan.changed else None,
     }
 
 
