@@ -103,6 +103,7 @@ def placeholders(reg: str, tmp: Path, ns: str, containerd: Any, ca_path: str) ->
         "docker.io/library/busybox": f"{reg}/library/busybox",
         "/srv/www": f"{tmp}/www",
         "/srv/images": f"{tmp}/images",
+        "/etc/ocirt/state.json": f"{tmp}/state.json",
         "/etc/ssl/certs/internal-ca.pem": ca_path,
         "/etc/containerd/certs.d": f"{tmp}/certs.d",
         "/run/k3s/containerd/containerd.sock": containerd.address,

@@ -45,6 +45,7 @@ COMMANDS = {
     "events": "events_command",
     "logs": "logs_command",
     **dict.fromkeys(["pod", "pods"], "pod_command"),
+    **dict.fromkeys(["apply", "diff", "schema"], "state_command"),
     **dict.fromkeys(["wait", "kill", "top", "pause", "unpause", "cp"], "task_commands"),
 }
 

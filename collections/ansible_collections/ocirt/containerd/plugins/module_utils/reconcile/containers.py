@@ -73,7 +73,8 @@ class DesiredContainers:
 ImageKey = Tuple[str, str, str]  # image name, pull policy, snapshotter
 
 
-def _image_key(desired: DesiredContainer) -> ImageKey:
+def image_key(desired: DesiredContainer) -> ImageKey:
+    """Containers with the same key share one image plan."""
     options = desired.wanted()
     return (options.image, desired.pull, options.snapshotter)
 
@@ -91,8 +92,8 @@ def observe(conn: Connection, desired: DesiredContainers) -> ObservedContainers:
     listing = container.list_namespace(conn)
     images: Dict[ImageKey, Plan] = {}
     for wanted in desired.containers:
-        if wanted.state != "absent" and _image_key(wanted) not in images:
-            images[_image_key(wanted)] = container.plan_image(conn, wanted)
+        if wanted.state != "absent" and image_key(wanted) not in images:
+            images[image_key(wanted)] = container.plan_image(conn, wanted)
     return ObservedContainers(listing, images)
 
 
@@ -133,7 +134,7 @@ def decide(desired: DesiredContainers, observed: ObservedContainers) -> Containe
     desired.validate()
     children: List[ContainerPlan] = []
     for wanted in desired.containers:
-        image = observed.images.get(_image_key(wanted)) if wanted.state != "absent" else None
+        image = observed.images.get(image_key(wanted)) if wanted.state != "absent" else None
         children.append(container.decide(wanted, observed.listing.of(wanted.name, image)))
     children.extend(_purged(desired, observed.listing))
     changed = [c for c in children if c.changed]
@@ -180,11 +181,12 @@ def outcome(plan: Plan) -> ContainerOutcome:
     }
 
 
-def apply(conn: Connection, plan: Plan) -> Applied:
+def apply(conn: Connection, plan: Plan, images_applied: Optional[Set[int]] = None) -> Applied:
     """Carry out each container's plan in order; ``details['containers']`` has what each
     reported, by name. A failure names the container, and says changed if any container
-    before it was changed; its ``result`` has the outcomes so far."""
-    images_applied: Set[int] = set()
+    before it was changed; its ``result`` has the outcomes so far. ``images_applied``: ids
+    of image plans already carried out (a state document applies its images first)."""
+    images_applied = set() if images_applied is None else images_applied
     done: Dict[str, Mapping[str, Any]] = {}
     for i, child in enumerate(plan.children):
         if not child.changed:

@@ -1,0 +1,216 @@
+"""One plan for a whole state document, made of the namespace, image and container plans.
+
+``plan(conn, document)`` observes once (``observe``) and decides (``decide``, pure, tested
+from data files in tests/reconcile/data/state), in this order: the declared namespaces; the
+declared images; then per containerd namespace the declared containers in document order
+(``reconcile.containers``, one listing of the namespace), whose images are the declared
+images' plans when the document lists them, else one plan per image shared by every
+container that names it (each image is resolved and pulled once); with ``prune``, the
+containers of the document's group that ocirt made and the document no longer lists are
+removed, and nothing else. ``apply(conn, document, plan)`` carries the plan out in the same
+order; an image plan shared by many containers is carried out once.
+
+A plan holds the desired images with their registry credentials: it is never serialised
+whole. ``outcome.py`` makes its one JSON shape from plain fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Set, Tuple
+
+from ..common.errors import OcirtError
+from ..reconcile import container, containers, image, namespace
+from ..reconcile.container import ContainerApplyFailed, DesiredContainer, Listing
+from ..reconcile.image import DesiredImage, ObservedImage
+from ..reconcile.namespace import ObservedNamespace
+from ..reconcile.plan import Action, Applied, Plan
+from ..transport.connection import Connection
+from .document import ContainerEntry, StateDocument
+
+NAMESPACE, IMAGE, CONTAINERS = "namespace", "image", "containers"
+
+
+@dataclass
+class Step:
+    """One child of the state plan and where it runs: the containerd namespace of an image
+    or a container set (a namespace entry runs outside any)."""
+
+    kind: str  # NAMESPACE, IMAGE or CONTAINERS
+    namespace: str
+    plan: Plan
+    declared: bool = True  # False: an image only containers name
+    path: str = ""  # the entry in the document: images[2]
+
+
+@dataclass
+class StatePlan(Plan):
+    steps: List[Step] = field(default_factory=list)
+
+    def all_actions(self) -> List[Action]:
+        """In order, each image's actions once however many containers share its plan."""
+        seen: Set[int] = set()
+        found: List[Action] = []
+
+        def walk(plan: Plan) -> None:
+            if id(plan) in seen:
+                return
+            seen.add(id(plan))
+            for child in plan.children:
+                walk(child)
+            found.extend(plan.actions)
+
+        for step in self.steps:
+            walk(step.plan)
+        return found
+
+
+ImageWants = Dict[str, Tuple[str, DesiredImage]]  # key -> (namespace, the image as wanted)
+
+
+def _implicit_key(ns: str, desired: DesiredContainer) -> str:
+    options = desired.wanted()
+    return f"{ns}/{options.image}@{options.snapshotter}/pull={desired.pull}"
+
+
+def _declared_keys(document: StateDocument) -> Dict[Tuple[str, str, Optional[str]], str]:
+    """(namespace, image, snapshotter) -> the path of the images entry that declares it."""
+    return {
+        (e.namespace, e.desired.name, e.desired.snapshotter): e.path
+        for e in document.images
+        if e.desired.state == "present"
+    }
+
+
+def image_of(document: StateDocument, entry: ContainerEntry) -> str:
+    """The key of a container's image plan: its images entry's path if the document lists
+    the image, else one key per namespace, image, snapshotter and pull policy."""
+    options = entry.desired.wanted()
+    declared = _declared_keys(document).get((entry.namespace, options.image, options.snapshotter))
+    return declared or _implicit_key(entry.namespace, entry.desired)
+
+
+def image_wants(document: StateDocument) -> ImageWants:
+    """Every image to plan, each once: the images entries (by path), then the images that
+    only containers name."""
+    wants: ImageWants = {e.path: (e.namespace, e.desired) for e in document.images}
+    for entry in document.containers:
+        if entry.desired.state == "absent":
+            continue
+        key = image_of(document, entry)
+        if key not in wants:
+            desired = entry.desired.image()
+            desired.validate()
+            wants[key] = (entry.namespace, desired)
+    return wants
+
+
+@dataclass
+class ObservedState:
+    """What the decisions need: each declared namespace, each image (by ``image_wants``
+    key) and each namespace's containers and tasks, listed once."""
+
+    namespaces: Dict[str, ObservedNamespace]
+    images: Dict[str, ObservedImage]
+    listings: Dict[str, Listing]
+
+
+def observe(conn: Connection, document: StateDocument) -> ObservedState:
+    return ObservedState(
+        namespaces={d.name: namespace.observe(conn, d) for d in document.namespaces},
+        images={
+            key: image.observe(conn.with_namespace(ns), desired)
+            for key, (ns, desired) in image_wants(document).items()
+        },
+        listings={
+            ns: container.list_namespace(conn.with_namespace(ns))
+            for ns in document.container_namespaces()
+        },
+    )
+
+
+def _container_step(
+    document: StateDocument, observed: ObservedState, ns: str, images: Dict[str, Plan]
+) -> Step:
+    listed = [e for e in document.containers if e.namespace == ns]
+    desired = containers.DesiredContainers(
+        [e.desired for e in listed], purge_group=document.group if document.prune else None
+    )
+    plans = {
+        containers.image_key(e.desired): images[image_of(document, e)]
+        for e in listed
+        if e.desired.state != "absent"
+    }
+    found = containers.ObservedContainers(observed.listings.get(ns, Listing({}, {})), plans)
+    return Step(CONTAINERS, ns, containers.decide(desired, found))
+
+
+def decide(document: StateDocument, observed: ObservedState) -> StatePlan:
+    """The plan of the whole document, from what was observed alone."""
+    steps = [
+        Step(
+            NAMESPACE, "", namespace.decide(d, observed.namespaces[d.name]), path=f"namespaces[{i}]"
+        )
+        for i, d in enumerate(document.namespaces)
+    ]
+    wants = image_wants(document)
+    images: Dict[str, Plan] = {
+        key: image.decide(d, observed.images[key]) for key, (_, d) in wants.items()
+    }
+    declared = {e.path for e in document.images}
+    for key, (ns, _) in wants.items():
+        path = key if key in declared else ""
+        steps.append(Step(IMAGE, ns, images[key], declared=key in declared, path=path))
+    for ns in document.container_namespaces():
+        steps.append(_container_step(document, observed, ns, images))
+    result = StatePlan([], children=[s.plan for s in steps], steps=steps, subject="document")
+    if not result.changed:
+        entries = len(document.namespaces) + len(document.images) + len(document.containers)
+        result.noop_reason = f"all {entries} entries are as declared"
+    return result
+
+
+def plan(conn: Connection, document: StateDocument) -> StatePlan:
+    """What applying ``document`` would do, entry by entry (nothing is changed)."""
+    return decide(document, observe(conn, document))
+
+
+def _apply_step(conn: Connection, step: Step, images_applied: Set[int]) -> Dict[str, Any]:
+    if step.kind == NAMESPACE:
+        namespace.apply(conn, step.plan)
+        return {}
+    here = conn.with_namespace(step.namespace)
+    if step.kind == IMAGE:
+        if id(step.plan) not in images_applied:
+            image.apply(here, step.plan)
+            images_applied.add(id(step.plan))
+        return {}
+    return containers.apply(here, step.plan, images_applied).details["containers"]
+
+
+def apply(conn: Connection, document: StateDocument, planned: Optional[Plan] = None) -> Applied:
+    """Carry out ``planned`` (made now from ``document`` if None); ``details['containers']``
+    has what each container reported, by namespace and name. A failure names the entry and
+    says ``changed`` if anything was changed before it."""
+    if planned is None:
+        planned = plan(conn, document)
+    if not isinstance(planned, StatePlan):
+        raise ContainerApplyFailed("not a state plan: make it with state.reconcile.plan", False)
+    images_applied: Set[int] = set()
+    done: Dict[str, Dict[str, Any]] = {}
+    changed = False
+    for step in planned.steps:
+        if not step.plan.changed:
+            continue
+        try:
+            reported = _apply_step(conn, step, images_applied)
+        except OcirtError as exc:
+            raise ContainerApplyFailed(
+                f"{step.plan.subject or step.kind}: {exc}",
+                changed=changed or bool(getattr(exc, "changed", False)),
+                result=getattr(exc, "result", None),
+            ) from exc
+        changed = True
+        if reported:
+            done.setdefault(step.namespace, {}).update(reported)
+    return Applied(planned, details={"containers": done})
