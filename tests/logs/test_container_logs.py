@@ -21,6 +21,7 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.containers.record
     get_container,
 )
 from cli.test_ocirt_cli import ocirt
+from containers.conftest import BUSYBOX
 from harness.util import wait_for
 
 
@@ -122,18 +123,34 @@ def test_ctr_sees_the_container_and_its_binary_log_uri(conn, make, containerd):
     wait_for(lambda: logs.read_log(made["log_path"])["data"] == b"hi\n", 10, what="hi logged")
 
 
-def test_two_daemons_never_share_a_log(conn, make, paths, containerd, tmp_path):
+def test_two_daemons_never_share_a_log(conn, make, paths, containerd, monitored, image_archives):
+    """The same namespace and container name on two containerds: two files."""
     from ansible_collections.ocirt.containerd.plugins.module_utils.containers.create import (
-        log_target,
+        create_container,
     )
     from ansible_collections.ocirt.containerd.plugins.module_utils.containers.options import (
         ContainerOptions,
     )
+    from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
+        Connection,
+    )
 
-    options = ContainerOptions.from_dict({"image": "busybox"})
-    here = log_target(options, paths, "ns", containerd.address, "web")[0]
-    there = log_target(options, paths, "ns", str(tmp_path / "other.sock"), "web")[0]
-    assert here != there and os.path.basename(here) == os.path.basename(there)
+    here = make("web", start=False, command=["echo", "here"])
+    for archive in image_archives:
+        monitored.ctr("images", "import", str(archive), namespace=conn.namespace)
+    try:
+        with Connection(monitored.address, namespace=conn.namespace) as other:
+            options = ContainerOptions.from_dict({"image": BUSYBOX, "command": ["echo", "there"]})
+            there = create_container(other, "web", options, paths, monitored.version)
+            finished(other, "web")
+            # runc keeps its state in one root for the machine, by namespace and id: one at a time
+            lifecycle.remove(other, "web", force=True, remove_logs=False)
+            finished(conn, "web")
+            assert here["log_path"] != there["log_path"]
+            for made, word in ((here, b"here\n"), (there, b"there\n")):
+                wait_for(lambda m=made, w=word: _lines(m["log_path"]) == [w], 10, what="logged")
+    finally:
+        monitored.cleanup_namespace(conn.namespace)
 
 
 def _lines(path: str) -> List[bytes]:
