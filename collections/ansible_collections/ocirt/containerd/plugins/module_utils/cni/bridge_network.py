@@ -14,7 +14,8 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any, Dict, Optional
 
-from ..common.errors import InvalidInput
+from ..common.command import run_command
+from ..common.errors import CniError, InvalidInput
 from .conflist import CNI_VERSION, NetworkList
 from .paths import CniPaths
 
@@ -127,6 +128,16 @@ def validated(
     if mtu is not None and not 576 <= mtu <= 65535:
         raise InvalidInput(f"mtu: {mtu} must be between 576 and 65535")
     return BridgeNetwork(name, bridge, str(net), gw, ip_masquerade, isolated, mtu)
+
+
+def remove_bridge(paths: CniPaths, bridge: str) -> None:
+    """Delete the network's bridge device (the bridge plugin's DEL leaves it), if present."""
+    argv = ["ip", "link", "delete", bridge, "type", "bridge"]
+    if paths.host_netns:
+        argv = ["nsenter", f"--net={paths.host_netns}", "--", *argv]
+    done = run_command(argv, CniError, timeout=30)
+    if done.returncode != 0 and "Cannot find device" not in done.stderr:
+        raise CniError(f"cannot delete the bridge {bridge}: {done.stderr.strip()}")
 
 
 def default_network() -> BridgeNetwork:
