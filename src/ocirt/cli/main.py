@@ -47,6 +47,7 @@ COMMANDS = {
         "container_command",
     ),
     "events": "events_command",
+    **dict.fromkeys(["network", "port"], "network_command"),
     **dict.fromkeys(["wait", "kill", "top", "pause", "unpause", "cp"], "task_commands"),
 }
 

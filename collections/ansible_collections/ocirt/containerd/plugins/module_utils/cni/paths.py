@@ -8,8 +8,10 @@ first conflist it finds there for every pod, and a network meant for plain conta
 not become the pods' network by accident. Pinned namespaces go under /run/ocirt/netns
 (tmpfs: they die with the machine, as the namespaces do).
 
-``OCIRT_CNI_ROOT`` relocates all of these under one directory (tests run a private
-containerd in a network namespace of their own and must not share the machine's leases).
+``OCIRT_CNI_ROOT`` relocates all of these under one directory, and ``OCIRT_CNI_NETNS``
+runs the plugins inside the network namespace at that path instead of the caller's: tests
+run a private containerd in a network namespace of their own and must neither share the
+machine's leases nor touch its network.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Mapping, Optional, Tuple
 
 CNI_BIN_DIRS = ("/usr/lib/cni", "/opt/cni/bin")  # Debian's package, then upstream's default
 ROOT_ENV = "OCIRT_CNI_ROOT"
+NETNS_ENV = "OCIRT_CNI_NETNS"  # run the plugins in this network namespace (tests)
 
 
 @dataclass(frozen=True)
@@ -29,18 +32,22 @@ class CniPaths:
     cache_dir: str = "/var/lib/cni"  # libcni CacheDir: results/ lives below
     ipam_dir: str = "/var/lib/cni/networks"  # host-local dataDir
     netns_dir: str = "/run/ocirt/netns"
+    files_dir: str = "/run/ocirt/containers"  # each container's /etc/hosts and resolv.conf
     host_netns: Optional[str] = None  # run plugins in this netns (a test's), None: ours
 
     @classmethod
     def from_environment(cls, env: Optional[Mapping[str, str]] = None) -> CniPaths:
-        root = (os.environ if env is None else env).get(ROOT_ENV)
+        env = os.environ if env is None else env
+        root = env.get(ROOT_ENV)
         if not root:
-            return cls()
+            return cls(host_netns=env.get(NETNS_ENV) or None)
         return cls(
+            host_netns=env.get(NETNS_ENV) or None,
             conf_dir=os.path.join(root, "networks"),
             cache_dir=os.path.join(root, "cache"),
             ipam_dir=os.path.join(root, "ipam"),
             netns_dir=os.path.join(root, "netns"),
+            files_dir=os.path.join(root, "containers"),
         )
 
     @property
