@@ -89,7 +89,9 @@ def prepare_spec(spec: Dict[str, Any], config: Mapping[str, Any], place: Where) 
             )
 
 
-def _capabilities(config: Mapping[str, Any], req: Request, index: int, place: Where, cid: str):
+def _capabilities(
+    config: Mapping[str, Any], req: Request, index: int, place: Where, cid: str
+) -> Dict[str, Any]:
     ports = (config.get("published_ports") or []) if index == 0 else []
     return {
         "portMappings": port_mappings(ports),
@@ -119,7 +121,7 @@ def _refuse_taken_ports(paths: CniPaths, key: str, wanted: List[Dict[str, Any]])
 
 def _attach_one(
     paths: CniPaths, place: Where, req: Request, index: int, caps: Dict[str, Any], fresh: bool
-):
+) -> Dict[str, Any]:
     ifname = f"eth{index}"
     cached = result_cache.load(paths, req.name, place.key, ifname)
     if cached is not None and not fresh:

@@ -18,6 +18,7 @@ import errno
 import os
 from typing import Optional
 
+from ..common import atomic_file
 from ..common.errors import OcirtError
 
 CLONE_NEWNET = 0x40000000
@@ -77,20 +78,13 @@ def pin(path: str) -> bool:
     _, status = os.waitpid(pid, 0)
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
-        _unlink(path)
+        atomic_file.remove(path)
         step, err = ("unshare", code - 10) if code < 110 else ("bind mount", code - 110)
         raise NetnsError(
             f"cannot make a network namespace at {path}: {step} failed: "
             f"{os.strerror(err) if err > 0 else f'exit {code}'} (run as root)"
         )
     return True
-
-
-def _unlink(path: str) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
 
 
 def unpin(path: str) -> bool:
@@ -103,5 +97,5 @@ def unpin(path: str) -> bool:
             if err in (errno.EINVAL, errno.ENOENT):
                 break
             raise NetnsError(f"cannot unmount the network namespace {path}: {os.strerror(err)}")
-    _unlink(path)
+    atomic_file.remove(path)
     return existed
