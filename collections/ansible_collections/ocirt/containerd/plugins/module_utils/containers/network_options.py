@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping
 
-from ..cni.bridge_network import DEFAULT_NETWORK, NAME_RE
+from ..cni.bridge_network import NAME_RE
 from ..cni.ports import parse_ports
 from ..common.errors import InvalidInput
 from .option_table import DEFAULT_NETWORK_MODE, NETWORK_MODES
@@ -106,9 +106,10 @@ def parse_extra_hosts(value: Any, option: str) -> Dict[str, str]:
     return hosts
 
 
-def check_network_choice(options: ContainerOptions, explicit_mode: bool) -> None:
+def check_network_choice(options: ContainerOptions) -> None:
     """Refuse combinations that would mean two things (a host-network container on a
-    bridge, ports published from a namespace without a network)."""
+    bridge, two first networks). Ports published with ``network_mode`` none (the default,
+    which Ansible always passes) go to the default network, as docker's do."""
     mode = options.network_mode
     if mode == "host" and (options.networks or options.published_ports):
         raise InvalidInput(
@@ -119,9 +120,4 @@ def check_network_choice(options: ContainerOptions, explicit_mode: bool) -> None
         raise InvalidInput(
             f"network_mode: {mode!r} differs from the first of networks "
             f"({options.networks[0]['name']!r}); give one of them"
-        )
-    if options.published_ports and mode == "none" and explicit_mode and not options.networks:
-        raise InvalidInput(
-            "published_ports: network_mode none has no network to publish on; name one in "
-            f"networks (or leave network_mode out for the default network {DEFAULT_NETWORK!r})"
         )

@@ -118,7 +118,7 @@ class ContainerOptions:
                     values[option.name] = value
         opts = cls(**values)
         _check_memory_swap(opts)
-        check_network_choice(opts, explicit_mode="network_mode" in given)
+        check_network_choice(opts)
         return opts
 
     @property
