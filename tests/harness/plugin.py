@@ -82,9 +82,10 @@ def containerd_netns(request: pytest.FixtureRequest) -> Iterator[ContainerdDaemo
 @pytest.fixture(autouse=True)
 def _containerd_series_marker(request: pytest.FixtureRequest) -> None:
     marker = request.node.get_closest_marker("containerd_series")
-    if marker is None or "containerd" not in request.fixturenames:
+    daemon = next((f for f in ("containerd", "containerd_netns") if f in request.fixturenames), "")
+    if marker is None or not daemon:
         return
-    series = request.getfixturevalue("containerd").series
+    series = request.getfixturevalue(daemon).series
     if series not in marker.args:
         pytest.skip(f"not for containerd {series} (only {', '.join(marker.args)})")
 
