@@ -130,7 +130,8 @@ def _attach_one(
     _refuse_taken_ports(paths, place.key, caps["portMappings"])
     args = {"IP": req.ipv4_address} if req.ipv4_address else {}
     attachment = chain.Attachment(place.key, place.netns, ifname, caps, args)
-    chain.delete(paths, networks, attachment, req.name)  # what a crash or reboot left
+    if cached is not None or not fresh:  # what a crash or a reboot left; a new
+        chain.delete(paths, networks, attachment, req.name)  # namespace holds nothing
     return chain.add(paths, networks, attachment)
 
 
@@ -147,7 +148,8 @@ def setup(
             results[req.name] = _attach_one(paths, place, req, index, caps, fresh)
         lo = chain.Attachment(place.key, place.netns, "lo")
         if fresh or result_cache.load(paths, LOOPBACK.name, place.key, "lo") is None:
-            chain.delete(paths, LOOPBACK, lo, LOOPBACK.name)
+            if not fresh:
+                chain.delete(paths, LOOPBACK, lo, LOOPBACK.name)
             chain.add(paths, LOOPBACK, lo)
     if needs_files(config):
         settings = {
