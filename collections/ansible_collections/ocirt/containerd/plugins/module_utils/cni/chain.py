@@ -10,6 +10,7 @@ the cached result.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional
 
@@ -49,7 +50,8 @@ def add(
             stdin = networks.plugin_stdin(index, result, attachment.capability_args)
             result = run_plugin(paths, networks.name, plugin_type, invocation, stdin, timeout)
     except OcirtError:
-        _delete_quietly(paths, networks, attachment, result, timeout)
+        with contextlib.suppress(OcirtError):  # the ADD's error is the one to report
+            _run_reverse(paths, networks, attachment, result, timeout)
         raise
     final = dict(result or {})
     result_cache.store(
@@ -65,19 +67,6 @@ def add(
         ),
     )
     return final
-
-
-def _delete_quietly(
-    paths: CniPaths,
-    networks: NetworkList,
-    attachment: Attachment,
-    result: Optional[Mapping[str, Any]],
-    timeout: float,
-) -> None:
-    try:
-        _run_reverse(paths, networks, attachment, result, timeout)
-    except OcirtError:
-        pass  # the ADD's error is the one to report
 
 
 def _run_reverse(
