@@ -15,8 +15,9 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.cni.result_cache 
 from harness.ansible_runner import run_playbook
 
 
-def test_network_module(tmp_path):
-    env = {"OCIRT_CNI_ROOT": str(tmp_path)}
+def test_network_module(tmp_path, host_netns):
+    # a removal deletes the bridge: in the test's netns, never the machine's
+    env = {"OCIRT_CNI_ROOT": str(tmp_path), "OCIRT_CNI_NETNS": host_netns.path}
     paths = CniPaths.from_environment(env)
     net = {"name": "web", "subnet": "10.7.20.0/24"}
 
