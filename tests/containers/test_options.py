@@ -32,7 +32,7 @@ def test_image_name_is_normalized():
     [
         ({"restart_policy": "sometimes"}, "restart_policy: 'sometimes' is not one of no, always"),
         ({"restart_policy": "always:3"}, "only on-failure takes a retry count"),
-        ({"network_mode": "bridge"}, "network_mode: 'bridge' is not one of none, host"),
+        ({"network_mode": "my net"}, "network_mode: 'my net' is not one of none, host"),
         ({"cap_drop": ["CAP_FLY"]}, "cap_drop: unknown capability 'CAP_FLY'"),
         ({"mounts": [{"type": "nfs", "target": "/x"}]}, "mounts[0].type: 'nfs' is not one of"),
         ({"mounts": ["./rel:/x"]}, "mounts[0].source: './rel' is not a volume name"),

@@ -113,10 +113,11 @@ def cri_netns_daemon(series: str) -> Iterator[Tuple[ContainerdDaemon, str]]:
     subprocess.run(["ip", "netns", "add", netns], check=True, timeout=30)
     try:
         in_netns(netns, "ip", "link", "set", "lo", "up")
-        daemon = ContainerdDaemon(series, sandbox_image=TEST_SANDBOX_IMAGE)
+        daemon = ContainerdDaemon(
+            series, sandbox_image=TEST_SANDBOX_IMAGE, netns=f"/run/netns/{netns}"
+        )
         conflist = pod_conflist(daemon.tmpdir / "cni" / "ipam")
         (daemon.cni_conf_dir / "10-ocirt-test.conflist").write_text(json.dumps(conflist))
-        daemon.command_prefix = _enter(netns)
         with running(daemon):
             import_sandbox_image(daemon)
             yield daemon, netns

@@ -128,6 +128,7 @@ class ContainerdDaemon:
         sandbox_image: Optional[str] = None,
         extra_config: str = "",
         tmp_parent: str = "/tmp",
+        netns: Optional[str] = None,
     ):
         if series is None and bin_dir is None:
             series = SYSTEM_SERIES
@@ -152,6 +153,7 @@ class ContainerdDaemon:
         self.log_level = log_level
         self.sandbox_image = sandbox_image
         self.extra_config = extra_config
+        self.netns = netns  # run the daemon (and so its shims and tasks) in this netns
 
         self.tmpdir = Path(tempfile.mkdtemp(prefix="ocirt-", dir=tmp_parent))
         self.root = self.tmpdir / "root"
@@ -167,7 +169,6 @@ class ContainerdDaemon:
         if len(self.ttrpc_address) > 100:
             raise ContainerdError(f"socket path too long for AF_UNIX: {self.ttrpc_address}")
         self.proc: Optional[subprocess.Popen] = None
-        self.command_prefix: List[str] = []  # e.g. ["ip", "netns", "exec", NAME] (harness/cri.py)
         self._removed = False
         self._killed: set = set()
         for d in (self.root, self.state, self.cni_conf_dir, self.hosts_dir):
@@ -297,8 +298,11 @@ class ContainerdDaemon:
         with open(self.log_path, "ab") as log:
             log.write(f"=== ocirt harness: starting {self.containerd_bin} ===\n".encode())
             log.flush()
+            argv = [str(self.containerd_bin), "--config", str(self.config_path)]
+            if self.netns:
+                argv = ["nsenter", f"--net={self.netns}", "--", *argv]
             self.proc = subprocess.Popen(
-                [*self.command_prefix, str(self.containerd_bin), "--config", str(self.config_path)],
+                argv,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,

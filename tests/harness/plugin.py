@@ -1,6 +1,9 @@
 """pytest fixtures of the ocirt harness (registered by tests/conftest.py).
 
 Session fixtures:
+  containerd_netns  a started ContainerdDaemon of its own, run inside a network namespace
+                  the harness made (.test_netns, harness.netns.TestNetns), for tests whose
+                  CNI plugins make bridges, veths and iptables rules; same series as below
   containerd      a started ContainerdDaemon, parametrized over the selected series
                   (OCIRT_CONTAINERD_VERSIONS, comma list of 1.6/1.7/2.1, default every
                   supported series, daemon.ALL_SERIES; test ids "1.6", "1.7", "2.1").
@@ -27,6 +30,7 @@ import pytest
 
 from .daemon import ALL_SERIES, ContainerdDaemon, ensure_containerd, running
 from .images import Image, busybox_image
+from .netns import TestNetns
 from .registry import Registry
 from .tls import CertificateAuthority
 
@@ -61,12 +65,27 @@ def containerd(request: pytest.FixtureRequest) -> Iterator[ContainerdDaemon]:
         yield daemon
 
 
+@pytest.fixture(scope="session", params=selected_series(), ids=str)
+def containerd_netns(request: pytest.FixtureRequest) -> Iterator[ContainerdDaemon]:
+    series = request.param
+    ensure_containerd(series)
+    netns = TestNetns()
+    try:
+        daemon = ContainerdDaemon(series, netns=netns.path)
+        daemon.test_netns = netns  # type: ignore[attr-defined]
+        with running(daemon):
+            yield daemon
+    finally:
+        netns.close()
+
+
 @pytest.fixture(autouse=True)
 def _containerd_series_marker(request: pytest.FixtureRequest) -> None:
     marker = request.node.get_closest_marker("containerd_series")
-    if marker is None or "containerd" not in request.fixturenames:
+    daemon = next((f for f in ("containerd", "containerd_netns") if f in request.fixturenames), "")
+    if marker is None or not daemon:
         return
-    series = request.getfixturevalue("containerd").series
+    series = request.getfixturevalue(daemon).series
     if series not in marker.args:
         pytest.skip(f"not for containerd {series} (only {', '.join(marker.args)})")
 

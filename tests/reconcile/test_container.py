@@ -58,7 +58,8 @@ def record(name: str, spec: Mapping[str, Any]) -> Dict[str, Any]:
         options = ContainerOptions.from_dict(spec["made_from"])
         image = graph.RunnableImage(options.image, spec["image_digest"], {}, "sha256:top", [])
         found.update(create.with_snapshot(options, name))
-        found.update(create.with_labels(options, image, f"/var/log/ocirt/default/{name}.log"))
+        log = f"/var/log/ocirt/default/{name}.log"
+        found.update(create.with_labels(options, image, log, "file://" + log))
         found.update(create.with_config(options, image))
         found["image"] = options.image
     found["labels"].update(spec.get("labels") or {})

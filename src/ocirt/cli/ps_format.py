@@ -25,6 +25,8 @@ from typing import (
     Tuple,
 )
 
+from ansible_collections.ocirt.containerd.plugins.module_utils.cni.ports import format_port
+
 from ..client import InvalidInput
 from .output import format_labels, print_json_lines, print_table
 
@@ -69,7 +71,7 @@ class PsFields:
     created_at: str
     status: str  # "Up 5 minutes", "Exited (0) 2 minutes ago", "Created"
     state: str  # created, running, paused, stopped (containerd's word)
-    ports: str  # none until containers have networks
+    ports: str  # "127.0.0.1:8080->80/tcp, ..." (docker's form)
     names: str
     labels: str
     pid: str  # empty unless a process runs
@@ -139,7 +141,7 @@ def fields_of(row: ContainerRow, now: datetime.datetime, trunc: bool = True) -> 
         created_at=row["created_at"].isoformat() if row["created_at"] else "",
         status=status_text(row, now),
         state=row["status"],
-        ports="",
+        ports=", ".join(format_port(p) for p in row.get("ports") or []),
         names=row["id"],
         labels=format_labels(row["labels"]),
         pid="" if row["pid"] is None else str(row["pid"]),

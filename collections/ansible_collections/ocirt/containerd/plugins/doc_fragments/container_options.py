@@ -114,10 +114,39 @@ options:
     type: dict
   network_mode:
     description:
-      - V(none) gives the container its own network namespace with loopback only; V(host) shares the machine's.
+      - V(none) gives the container its own network namespace with loopback only; V(host) shares the machine's; any other value is the name of a network to attach.
+      - Publishing ports without naming a network attaches the default network C(bridge), as docker does.
     type: str
-    choices: [none, host]
     default: none
+  networks:
+    description:
+      - Networks to attach, in order (the first is C(eth0)), each a name or a mapping with C(name), C(ipv4_address) and C(aliases).
+      - Networks are made with M(ocirt.containerd.network). Containers on one network find each other by name (and aliases) through C(/etc/hosts).
+      - The container keeps its network namespace, address and ports while it exists (also when stopped or restarted by containerd's restart monitor); removing it releases them.
+    type: list
+    elements: raw
+  published_ports:
+    description:
+      - "Ports published on the host, as C(docker run -p): C(8080:80), C(127.0.0.1:8080:80/tcp), C(8000-8001:80-81), C(53:53/udp)."
+      - A host port is required. A changed port recreates the container.
+    type: list
+    elements: str
+  dns:
+    description:
+      - Name servers in the container's C(/etc/resolv.conf).
+      - Defaults to the host's, unless those are on C(127.0.0.0/8) (then C(8.8.8.8) and C(8.8.4.4), as docker).
+    type: list
+    elements: str
+  dns_search:
+    description:
+      - Search domains in the container's C(/etc/resolv.conf).
+    type: list
+    elements: str
+  extra_hosts:
+    description:
+      - Extra C(/etc/hosts) entries, each C(HOST:IP).
+    type: list
+    elements: str
   stop_signal:
     description:
       - Signal that asks the process to stop; defaults to the image's C(StopSignal), else C(SIGTERM).

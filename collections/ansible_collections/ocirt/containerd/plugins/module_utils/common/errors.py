@@ -149,6 +149,16 @@ class NotServing(ServiceError):
     """containerd did not answer Version in time; the message carries its last log lines."""
 
 
+# networks
+class CniError(OcirtError):
+    """A CNI plugin failed, could not be run or did not answer in time; the message names
+    the network, the plugin and what the plugin said."""
+
+
+class NetworkInUse(FailedPrecondition):
+    """A network cannot be removed or changed while containers are attached to it."""
+
+
 def describe_os_error(exc: OSError) -> str:
     """An operating system error as one sentence naming the file and what to do."""
     import errno

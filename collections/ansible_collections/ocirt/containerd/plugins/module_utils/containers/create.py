@@ -25,9 +25,9 @@ from ..logs.install import driver_uri, install_driver
 from ..transport.connection import Connection
 from ..wire.wellknown import pack_any
 from . import labels as L
-from . import rootfs
+from . import networking, rootfs
 from . import snapshot as rootfs_snapshot
-from .options import ContainerOptions, canonical_json, config_hash, signal_name
+from .options import ContainerOptions, canonical, canonical_json, config_hash, signal_name
 from .paths import Paths, daemon_key
 from .record import ContainerNotFound, create_record, get_container
 from .spec import SPEC_TYPE_URL, build_spec
@@ -197,6 +197,7 @@ def create_container(
             spec = build_spec(
                 namespace, container_id, options, image.config, reader, daemon_version, paths
             )
+            networking.prepare_spec(conn, container_id, canonical(options), spec)
             create_record(conn, _record(container_id, options, image, spec, log), lease)
         except BaseException:
             snapshots.remove(conn, options.snapshotter, container_id)

@@ -14,6 +14,7 @@ from ..api import containers as containers_api
 from ..api import tasks
 from ..transport.connection import Connection
 from . import labels as L
+from . import networking
 from .record import decode_spec, get_container, is_managed, labels_of, stored_config
 from .spec import summarize
 from .state import ContainerState, Task, describe_state, oom_kills
@@ -29,6 +30,7 @@ class ContainerRow(ContainerState):
     managed: bool  # ocirt created it
     restart_policy: str
     labels: Dict[str, str]
+    ports: List[Dict[str, Any]]  # published ports, cni.ports form
 
 
 class ContainerInspection(ContainerRow):
@@ -43,6 +45,7 @@ class ContainerInspection(ContainerRow):
     snapshot_key: str
     updated_at: Optional[datetime.datetime]
     log_path: str
+    networks: Dict[str, List[str]]  # network -> the container's addresses on it
 
 
 def _row(container: Mapping[str, Any], task: Optional[Task]) -> ContainerRow:
@@ -57,6 +60,7 @@ def _row(container: Mapping[str, Any], task: Optional[Task]) -> ContainerRow:
         restart_policy=labels.get(L.RESTART_POLICY)
         or ("always" if labels.get(L.RESTART_STATUS) else "no"),
         labels=dict(labels),
+        ports=list((stored_config(container) or {}).get("published_ports") or []),
         **describe_state(container, task),
     )
 
@@ -91,4 +95,5 @@ def inspect_container(conn: Connection, container_id: str) -> ContainerInspectio
         snapshot_key=container.get("snapshot_key", ""),
         updated_at=container.get("updated_at"),
         log_path=labels.get(L.LOG_PATH, ""),
+        networks=networking.addresses(conn, container),
     )

@@ -18,7 +18,7 @@ from ..common.defaults import DEFAULT_SNAPSHOTTER
 from ..common.errors import FailedPrecondition, NotFound, OcirtError, Timeout, describe_unreachable
 from ..transport.connection import PROBE_EVERY, Connection, PendingCall
 from . import labels as L
-from . import restart_monitor, task
+from . import networking, restart_monitor, task
 from .logs import remove_log_files
 from .options import parse_signal
 from .record import (
@@ -116,6 +116,7 @@ def _start_task(
             _reap(conn, container)
         elif current is not None:  # created but never started (an interrupted start)
             task.delete_task(conn, cid)
+        networking.before_start(conn, container)
         pid, waiter = task.create_and_start(conn, container, wait, io)
     changes: Dict[str, Optional[str]] = {}
     if is_managed(container):
@@ -327,6 +328,7 @@ def remove(
     labels = labels_of(container)
     update_labels(conn, container_id, {k: None for k in L.RESTART_LABELS if k in labels})
     task.discard(conn, container_id)
+    networking.after_task_gone(conn, container)
     delete_record(conn, container_id)
     if container.get("snapshot_key"):
         snapshotter = container.get("snapshotter") or DEFAULT_SNAPSHOTTER

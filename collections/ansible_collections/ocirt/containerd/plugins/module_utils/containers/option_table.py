@@ -19,8 +19,8 @@ from ..common.options import Option, OptionTable
 DEFAULT_STOP_TIMEOUT = 10
 DEFAULT_NETWORK_MODE = "none"
 DEFAULT_RESTART_POLICY = "no"
-#: "host" shares the machine's network namespace; "none" gives a loopback-only namespace.
-#: CNI networks (a later issue) will add names here: ``spec.build_spec`` has the seam.
+#: "host" shares the machine's network namespace; "none" gives a loopback-only namespace;
+#: any other value names a network (``cni/``), as ``docker run --network NAME``.
 NETWORK_MODES = ("none", "host")
 PULL_POLICIES = ("missing", "always", "never")
 #: json-file: ocirt's log driver (binary:// URI), JSON lines with times and streams, rotated;
@@ -144,10 +144,45 @@ CONTAINER_TABLE = OptionTable(
             "network_mode",
             "str",
             "V(none) gives the container its own network namespace with loopback only; V(host) "
-            "shares the machine's.",
+            "shares the machine's; any other value is the name of a network to attach.",
             default=DEFAULT_NETWORK_MODE,
-            choices=NETWORK_MODES,
             cli="--network",
+        ),
+        _canonical(
+            "networks",
+            "list",
+            "Networks to attach, in order (the first is C(eth0)), each a name or a mapping with "
+            "C(name), C(ipv4_address) and C(aliases).",
+            elements="raw",
+        ),
+        _canonical(
+            "published_ports",
+            "list",
+            "Ports published on the host, as C(docker run -p): C(8080:80), "
+            "C(127.0.0.1:8080:80/tcp), C(8000-8001:80-81), C(53:53/udp).",
+            elements="str",
+            cli="-p --publish",
+        ),
+        _canonical(
+            "dns",
+            "list",
+            "Name servers in the container's C(/etc/resolv.conf).",
+            elements="str",
+            cli="--dns",
+        ),
+        _canonical(
+            "dns_search",
+            "list",
+            "Search domains in the container's C(/etc/resolv.conf).",
+            elements="str",
+            cli="--dns-search",
+        ),
+        _canonical(
+            "extra_hosts",
+            "list",
+            "Extra C(/etc/hosts) entries, each C(HOST:IP).",
+            elements="str",
+            cli="--add-host HOST:IP",
         ),
         _canonical(
             "stop_signal",

@@ -21,6 +21,14 @@ from typing import Any, Callable, Dict, List, Mapping, Optional
 from ..common.defaults import DEFAULT_RUNTIME, DEFAULT_SNAPSHOTTER
 from ..common.errors import InvalidInput
 from ..registry.reference import normalize_name
+from .network_options import (
+    check_network_choice,
+    parse_dns,
+    parse_extra_hosts,
+    parse_network_mode,
+    parse_networks,
+    parse_published_ports,
+)
 from .option_table import (
     CANONICAL_OPTIONS,
     CONTAINER_TABLE,
@@ -84,6 +92,11 @@ class ContainerOptions:
     shm_size: Optional[int] = None
     ulimits: Dict[str, Dict[str, int]] = field(default_factory=dict)
     network_mode: str = DEFAULT_NETWORK_MODE
+    networks: List[Dict[str, Any]] = field(default_factory=list)  # {name[, ipv4_address, aliases]}
+    published_ports: List[Dict[str, Any]] = field(default_factory=list)  # cni.ports form
+    dns: List[str] = field(default_factory=list)
+    dns_search: List[str] = field(default_factory=list)
+    extra_hosts: Dict[str, str] = field(default_factory=dict)
     stop_signal: Optional[str] = None  # None: the image's StopSignal, else SIGTERM
     stop_timeout: int = DEFAULT_STOP_TIMEOUT
     restart_policy: str = DEFAULT_RESTART_POLICY
@@ -111,6 +124,7 @@ class ContainerOptions:
         opts = cls(**values)
         _check_memory_swap(opts)
         _check_log_options(opts)
+        check_network_choice(opts)
         return opts
 
     @property
@@ -253,17 +267,6 @@ def _ulimits(value: Any, option: str) -> Dict[str, Dict[str, int]]:
     return {str(k): normalize_ulimit(str(k), v) for k, v in value.items()}
 
 
-def _network_mode(value: Any, option: str) -> str:
-    mode = str(value or DEFAULT_NETWORK_MODE)
-    allowed = CONTAINER_TABLE[option].choices or ()
-    if mode not in allowed:
-        raise InvalidInput(
-            f"{option}: {mode!r} is not one of {', '.join(allowed)} "
-            "(CNI networks are not supported yet)"
-        )
-    return mode
-
-
 def _choice(value: Any, option: str) -> str:
     allowed = CONTAINER_TABLE[option].choices or ()
     if value not in allowed:
@@ -316,7 +319,12 @@ _PARSERS: Dict[str, Callable[[Any, str], Any]] = {
     "sysctls": str_map,
     "shm_size": parse_size,
     "ulimits": _ulimits,
-    "network_mode": _network_mode,
+    "network_mode": parse_network_mode,
+    "networks": parse_networks,
+    "published_ports": parse_published_ports,
+    "dns": parse_dns,
+    "dns_search": str_list,
+    "extra_hosts": parse_extra_hosts,
     "stop_signal": _stop_signal,
     "stop_timeout": _stop_timeout,
     "restart_policy": parse_restart_policy,

@@ -269,8 +269,9 @@ def with_terminal(spec: Spec, given: SpecInput) -> None:
 
 
 def with_network(spec: Spec, given: SpecInput) -> None:
-    """Host name and network namespace (the seam for CNI: a named network would keep the
-    network namespace here and be attached by the lifecycle after Tasks.Create)."""
+    """Host name and network namespace. A container on networks keeps its own namespace
+    here; ``networking.prepare_spec`` then points it at the pinned one and mounts the
+    generated /etc/hosts and /etc/resolv.conf (``cni/attach``)."""
     options = given.options
     if options.network_mode != "host":
         spec["hostname"] = options.hostname or given.container_id[:63]
