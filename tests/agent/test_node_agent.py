@@ -177,5 +177,52 @@ def test_agent_pulls_runs_and_lists_on_the_private_daemon(
     assert containerd.ctr("containers", "ls", "-q", namespace=ns).stdout.strip() == ""
 
 
-# `apply -f` through the agent comes with the state document (issue 11, items 1-3), merged
-# separately: test_agent_applies_a_state_document belongs here then.
+def test_agent_applies_a_state_document(agent, containerd, containerd_namespace, registry_http):
+    """The GitOps path on a bare node: the document on standard input (JSON: no PyYAML
+    needed), applied, then diff finds nothing to do; ctr sees the container running."""
+    ns = containerd_namespace
+    push(registry_http, "ocirt/agent-state", "1", unique_image("agent-state"))
+    ref = f"{registry_http.host}/ocirt/agent-state:1"
+    document = json.dumps(
+        {
+            "namespace": ns,
+            "images": [{"name": ref}],
+            "containers": [{"name": "agent-db", "image": ref, "command": ["sleep", "1000"]}],
+        }
+    )
+    env = _node_env(CONTAINERD_ADDRESS=containerd.address)
+
+    def agent_run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [SYSTEM_PYTHON, str(agent), *args, "--hosts-dir", "/nonexistent", "-f", "-"],
+            input=document,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+
+    drift = agent_run("diff")
+    assert drift.returncode == 2 and "container agent-db: create" in drift.stdout, drift
+    applied = agent_run("apply", "--json")
+    assert applied.returncode == 0, applied.stderr
+    report = json.loads(applied.stdout)
+    assert report["changed"] and report["counts"]["changed"] == 2  # the image, the container
+    again = agent_run("diff")
+    assert (again.returncode, again.stderr) == (0, ""), again
+    assert re.search(
+        r"^agent-db\s+\d+\s+RUNNING$",
+        containerd.ctr("tasks", "ls", namespace=ns).stdout,
+        re.MULTILINE,
+    )
+    assert (
+        on_node(
+            agent,
+            "rm",
+            "-f",
+            "agent-db",
+            CONTAINERD_ADDRESS=containerd.address,
+            CONTAINERD_NAMESPACE=ns,
+        ).returncode
+        == 0
+    )

@@ -152,6 +152,26 @@ def hide_secrets(module, raw) -> None:
                 module.no_log_values.add(str(entry["password"]))
 
 
+ARGUMENT_SPEC = argument_spec(
+    state={"type": "dict"},
+    src={"type": "path"},
+    prune={"type": "bool", "default": False},
+)
+
+
+class StateModule(AnsibleModule):
+    """The module whose invocation line (syslog, journal) hides the document's passwords.
+
+    AnsibleModule logs its parameters as soon as they are validated, hiding only options
+    declared no_log; a password inside the ``state`` document is known to be one only once
+    the document is read, so it is added to the hidden values before that line is written.
+    """
+
+    def _log_invocation(self):
+        hide_secrets(self, self.params.get("state"))
+        super()._log_invocation()
+
+
 def entry_diffs(report, namespace):
     """One diff per changed entry, headed by the entry (``container web``)."""
     return [
@@ -167,18 +187,13 @@ def entry_diffs(report, namespace):
 
 
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec=argument_spec(
-            state={"type": "dict"},
-            src={"type": "path"},
-            prune={"type": "bool", "default": False},
-        ),
+    module = StateModule(
+        argument_spec=ARGUMENT_SPEC,
         mutually_exclusive=[("state", "src")],
         required_one_of=[("state", "src")],
         supports_check_mode=True,
     )
     p = module.params
-    hide_secrets(module, p["state"])
     parsed = {}
 
     def plan(conn):
