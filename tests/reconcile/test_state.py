@@ -31,6 +31,9 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.image i
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.namespace import (
     ObservedNamespace,
 )
+from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.network import (
+    ObservedNetworks,
+)
 from ansible_collections.ocirt.containerd.plugins.module_utils.state import document as doc
 from ansible_collections.ocirt.containerd.plugins.module_utils.state import outcome, reconcile
 from ansible_collections.ocirt.containerd.plugins.module_utils.state.entries import CONTAINER_ENTRY
@@ -78,6 +81,16 @@ def _listing(ns: str, document: doc.StateDocument, specs: Mapping[str, Any]) -> 
     return container.Listing(records, tasks)
 
 
+def _network(name: str, networks: Mapping[str, Any]) -> ObservedNetworks:
+    """``networks``: name -> {current: the network as BridgeNetwork.as_dict, users: [ns-id]}."""
+    spec = networks.get(name) or {}
+    return ObservedNetworks(
+        current=spec.get("current"),
+        others={k: v["current"] for k, v in networks.items() if k != name and v.get("current")},
+        users=list(spec.get("users") or []),
+    )
+
+
 def observed_state(document: doc.StateDocument, observed: Mapping[str, Any]) -> Any:
     namespaces = observed.get("namespaces") or {}
     return reconcile.ObservedState(
@@ -94,6 +107,9 @@ def observed_state(document: doc.StateDocument, observed: Mapping[str, Any]) -> 
         listings={
             ns: _listing(ns, document, observed.get("containers") or {})
             for ns in document.container_namespaces()
+        },
+        networks={
+            d.name: _network(d.name, observed.get("networks") or {}) for d in document.networks
         },
     )
 
@@ -116,6 +132,17 @@ def test_case(path: Path) -> None:
     assert outcome.summary_lines(report, document.namespace) == expected["summary"]
     assert _actions(plan) == [list(a) for a in expected.get("actions", [])]
     assert report["changed"] is bool(expected.get("actions"))
+
+
+def test_two_new_networks_of_one_document_get_two_subnets() -> None:
+    """Each network is planned knowing those before it: neither takes the other's free
+    subnet, nor the one a network on the node already has."""
+    case = yaml.safe_load((DATA / "networks_around_containers.yaml").read_text())
+    document, _ = doc.check(case["document"])
+    assert document is not None
+    plan = reconcile.decide(document, observed_state(document, case["observed"]))
+    subnets = [s.plan.after["subnet"] for s in plan.steps if s.kind == "network" and s.plan.after]
+    assert subnets == ["10.7.2.0/24", "10.7.3.0/24"]
 
 
 def test_cases_exist() -> None:

@@ -24,8 +24,8 @@ extends_documentation_fragment:
 options:
   state:
     description:
-      - The state document, inline, with C(namespace), C(namespaces), C(images), C(containers),
-        C(group), C(prune).
+      - The state document, inline, with C(namespace), C(namespaces), C(networks), C(images),
+        C(containers), C(group), C(prune).
       - Registry passwords in its C(images) and C(containers) entries are hidden from the
         task's output and logs.
       - Exactly one of O(state) and O(src) is required.

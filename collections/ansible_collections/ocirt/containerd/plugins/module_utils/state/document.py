@@ -16,14 +16,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
+from ..cni.attach import requests as network_requests
 from ..common.errors import InvalidInput
 from ..common.options import Option, OptionTable
-from ..containers.options import ContainerOptions
+from ..containers.options import ContainerOptions, canonical
 from ..images.pull import RegistryAccess
 from ..reconcile import containers
 from ..reconcile.container import DesiredContainer
 from ..reconcile.image import DesiredImage
 from ..reconcile.namespace import DesiredNamespace
+from ..reconcile.network import DesiredNetwork
 from .entries import (
     CONTAINER_CONTROL,
     CONTAINER_EXTRA,
@@ -57,6 +59,7 @@ class StateDocument:
 
     namespace: str
     namespaces: List[DesiredNamespace] = field(default_factory=list)
+    networks: List[DesiredNetwork] = field(default_factory=list)
     images: List[ImageEntry] = field(default_factory=list)
     containers: List[ContainerEntry] = field(default_factory=list)
     group: str = "default"
@@ -151,6 +154,14 @@ def _namespace(values: Mapping[str, Any]) -> DesiredNamespace:
     return desired
 
 
+def _network(values: Mapping[str, Any]) -> DesiredNetwork:
+    """As the network module builds it: an option not given keeps its default (the
+    reconciler then keeps what the network has)."""
+    desired = DesiredNetwork(**_given(values))
+    desired.validate()
+    return desired
+
+
 def _image(values: Mapping[str, Any], access: RegistryAccess) -> DesiredImage:
     desired = DesiredImage(
         name=values["name"],
@@ -237,6 +248,8 @@ class _Builder:
         try:
             if key == "namespaces":
                 doc.namespaces.append(_namespace(values))
+            elif key == "networks":
+                doc.networks.append(_network(values))
             elif key == "images":
                 doc.images.append(ImageEntry(ns, _image(values, self.access), path))
             else:
@@ -252,7 +265,7 @@ def _top(raw: Any) -> Tuple[Optional[Dict[str, Any]], Problems]:
     if not isinstance(raw, dict):
         kind = "nothing" if raw is None else type(raw).__name__
         return None, [
-            f"document: expected a mapping (namespace, namespaces, images, "
+            f"document: expected a mapping (namespace, namespaces, networks, images, "
             f"containers, group, prune), got {kind}"
         ]
     reserved = [f"{key}: not supported yet" for key in RESERVED if key in raw]
@@ -310,14 +323,19 @@ def _twice(kind: str, keys: List[Tuple[str, str]]) -> Problems:
 
 def _conflicts(doc: StateDocument) -> Problems:
     problems = _twice("namespaces", [("", n.name) for n in doc.namespaces])
+    problems += _twice("networks", [("", n.name) for n in doc.networks])
     problems += _twice("images", [(e.namespace, e.desired.name) for e in doc.images])
     problems += _twice("containers", [(e.namespace, e.desired.name) for e in doc.containers])
     gone_ns = {n.name for n in doc.namespaces if n.state == "absent"}
     gone_images = {(e.namespace, e.desired.name) for e in doc.images if e.desired.state == "absent"}
+    gone_networks = {n.name for n in doc.networks if n.state == "absent"}
     for entry in doc.containers:
         desired = entry.desired
         if entry.namespace in gone_ns:
             problems.append(f"{entry.path}: namespace {entry.namespace} is declared absent")
+        for wanted in network_requests(canonical(desired.options)) if desired.options else []:
+            if wanted.name in gone_networks:
+                problems.append(f"{entry.path}.networks: {wanted.name} is declared absent")
         if desired.options and (entry.namespace, desired.options.image) in gone_images:
             problems.append(
                 f"{entry.path}.image: {desired.options.image} is declared absent in images"

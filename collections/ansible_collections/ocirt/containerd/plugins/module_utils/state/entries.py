@@ -1,8 +1,9 @@
 """The keys of a state document and of each of its entries, from the modules' option tables.
 
 An image entry is ``images.options.IMAGE_OPTIONS``, a namespace entry
-``reconcile.namespace.NAMESPACE_OPTIONS``, a container entry the options of the container
-module (its control options, ``containers.option_table.CONTAINER_TABLE``); image and
+``reconcile.namespace.NAMESPACE_OPTIONS``, a network entry ``cni.options.NETWORK_OPTIONS``,
+a container entry the options of the container module (its control options,
+``containers.option_table.CONTAINER_TABLE``); image and
 container entries also take the registry credentials the image and container modules take,
 and a ``namespace`` of their own. The tables are used as they are, so a new option of a
 module is a key of the document (and of its JSON Schema) with nothing else to change.
@@ -10,6 +11,7 @@ module is a key of the document (and of its JSON Schema) with nothing else to ch
 
 from __future__ import annotations
 
+from ..cni.options import NETWORK_OPTIONS
 from ..common.options import Option, OptionTable
 from ..containers.option_table import CONTAINER_TABLE
 from ..images.options import IMAGE_OPTIONS
@@ -38,6 +40,7 @@ CONTAINER_CONTROL = (
 )
 
 NAMESPACE_ENTRY = NAMESPACE_OPTIONS
+NETWORK_ENTRY = NETWORK_OPTIONS
 IMAGE_ENTRY = OptionTable("image entry", [*IMAGE_OPTIONS, _ENTRY_NAMESPACE, *REGISTRY_ACCESS])
 CONTAINER_ENTRY = OptionTable(
     "container entry", [*CONTAINER_CONTROL, *CONTAINER_TABLE, _ENTRY_NAMESPACE, *REGISTRY_ACCESS]
@@ -47,8 +50,13 @@ CONTAINER_ENTRY = OptionTable(
 CONTAINER_EXTRA = ("pull", "namespace", *(o.name for o in REGISTRY_ACCESS))
 
 #: list key -> the table of its entries, in the order they are planned
-SECTIONS = {"namespaces": NAMESPACE_ENTRY, "images": IMAGE_ENTRY, "containers": CONTAINER_ENTRY}
-RESERVED = ("pods", "networks")  # later issues
+SECTIONS = {
+    "namespaces": NAMESPACE_ENTRY,
+    "networks": NETWORK_ENTRY,
+    "images": IMAGE_ENTRY,
+    "containers": CONTAINER_ENTRY,
+}
+RESERVED = ("pods",)  # a later step
 
 DOCUMENT = OptionTable(
     "state document",
@@ -61,6 +69,9 @@ DOCUMENT = OptionTable(
         ),
         Option(
             "namespaces", "list", "Namespaces, as M(ocirt.containerd.namespace) takes them.", []
+        ),
+        Option(
+            "networks", "list", "Bridge networks, as M(ocirt.containerd.network) takes them.", []
         ),
         Option("images", "list", "Images, as M(ocirt.containerd.image) takes them.", []),
         Option(

@@ -1,14 +1,18 @@
-"""One plan for a whole state document, made of the namespace, image and container plans.
+"""One plan for a whole state document, made of the namespace, network, image and container
+plans.
 
 ``plan(conn, document)`` observes once (``observe``) and decides (``decide``, pure, tested
 from data files in tests/reconcile/data/state), in this order: the declared namespaces; the
-declared images; then per containerd namespace the declared containers in document order
-(``reconcile.containers``, one listing of the namespace), whose images are the declared
-images' plans when the document lists them, else one plan per image shared by every
-container that names it (each image is resolved and pulled once); with ``prune``, the
-containers of the document's group that ocirt made and the document no longer lists are
-removed, and nothing else. ``apply(conn, document, plan)`` carries the plan out in the same
-order; an image plan shared by many containers is carried out once.
+networks to be present (each planned knowing the subnets of those before it, so two new
+networks never pick the same free subnet); the declared images; then per containerd
+namespace the declared containers in document order (``reconcile.containers``, one listing
+of the namespace), whose images are the declared images' plans when the document lists
+them, else one plan per image shared by every container that names it (each image is
+resolved and pulled once); with ``prune``, the containers of the document's group that
+ocirt made and the document no longer lists are removed, and nothing else; last the networks
+to be absent (after the containers that may leave them). ``apply(conn, document, plan)``
+carries the plan out in the same order; an image plan shared by many containers is carried
+out once.
 
 A plan holds the desired images with their registry credentials: it is never serialised
 whole. ``outcome.py`` makes its one JSON shape from plain fields.
@@ -19,16 +23,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Set, Tuple
 
+from ..cni.paths import CniPaths
 from ..common.errors import OcirtError
-from ..reconcile import container, containers, image, namespace
+from ..reconcile import container, containers, image, namespace, network
 from ..reconcile.container import ContainerApplyFailed, DesiredContainer, Listing
 from ..reconcile.image import DesiredImage, ObservedImage
 from ..reconcile.namespace import ObservedNamespace
+from ..reconcile.network import ObservedNetworks
 from ..reconcile.plan import Action, Applied, Plan
 from ..transport.connection import Connection
 from .document import ContainerEntry, StateDocument
 
-NAMESPACE, IMAGE, CONTAINERS = "namespace", "image", "containers"
+NAMESPACE, NETWORK, IMAGE, CONTAINERS = "namespace", "network", "image", "containers"
 
 
 @dataclass
@@ -36,7 +42,7 @@ class Step:
     """One child of the state plan and where it runs: the containerd namespace of an image
     or a container set (a namespace entry runs outside any)."""
 
-    kind: str  # NAMESPACE, IMAGE or CONTAINERS
+    kind: str  # NAMESPACE, NETWORK, IMAGE or CONTAINERS
     namespace: str
     plan: Plan
     declared: bool = True  # False: an image only containers name
@@ -113,6 +119,7 @@ class ObservedState:
     namespaces: Dict[str, ObservedNamespace]
     images: Dict[str, ObservedImage]
     listings: Dict[str, Listing]
+    networks: Dict[str, ObservedNetworks] = field(default_factory=dict)
 
 
 def observe(conn: Connection, document: StateDocument) -> ObservedState:
@@ -126,7 +133,40 @@ def observe(conn: Connection, document: StateDocument) -> ObservedState:
             ns: container.list_namespace(conn.with_namespace(ns))
             for ns in document.container_namespaces()
         },
+        networks={
+            d.name: network.observe(CniPaths.from_environment(), d) for d in document.networks
+        },
     )
+
+
+def _removed_here(document: StateDocument) -> Set[str]:
+    """The attachment keys (``<namespace>-<id>``, as libcni's cache names them) of the
+    containers the document removes: they leave their networks before an absent network
+    goes."""
+    return {
+        f"{e.namespace}-{e.desired.name}"
+        for e in document.containers
+        if e.desired.state == "absent"
+    }
+
+
+def _network_steps(document: StateDocument, observed: ObservedState, state: str) -> List[Step]:
+    """The network entries to be ``state``; a network planned present counts as taken for
+    those after it (their free subnet, their clashes)."""
+    steps = []
+    planned: Dict[str, Dict[str, Any]] = {}
+    leaving = _removed_here(document)
+    for i, desired in enumerate(document.networks):
+        seen = observed.networks[desired.name]
+        others = {**seen.others, **{k: v for k, v in planned.items() if k != desired.name}}
+        users = [u for u in seen.users if desired.state == "present" or u not in leaving]
+        seen = ObservedNetworks(seen.current, others, users, seen.foreign)
+        decided = network.decide(desired, seen)
+        if desired.state == "present" and decided.after:
+            planned[desired.name] = decided.after
+        if desired.state == state:
+            steps.append(Step(NETWORK, "", decided, path=f"networks[{i}]"))
+    return steps
 
 
 def _container_step(
@@ -153,6 +193,7 @@ def decide(document: StateDocument, observed: ObservedState) -> StatePlan:
         )
         for i, d in enumerate(document.namespaces)
     ]
+    steps += _network_steps(document, observed, "present")
     wants = image_wants(document)
     images: Dict[str, Plan] = {
         key: image.decide(d, observed.images[key]) for key, (_, d) in wants.items()
@@ -163,9 +204,13 @@ def decide(document: StateDocument, observed: ObservedState) -> StatePlan:
         steps.append(Step(IMAGE, ns, images[key], declared=key in declared, path=path))
     for ns in document.container_namespaces():
         steps.append(_container_step(document, observed, ns, images))
+    steps += _network_steps(document, observed, "absent")
     result = StatePlan([], children=[s.plan for s in steps], steps=steps, subject="document")
     if not result.changed:
-        entries = len(document.namespaces) + len(document.images) + len(document.containers)
+        entries = sum(
+            len(x)
+            for x in (document.namespaces, document.networks, document.images, document.containers)
+        )
         result.noop_reason = f"all {entries} entries are as declared"
     return result
 
@@ -178,6 +223,9 @@ def plan(conn: Connection, document: StateDocument) -> StatePlan:
 def _apply_step(conn: Connection, step: Step, images_applied: Set[int]) -> Dict[str, Any]:
     if step.kind == NAMESPACE:
         namespace.apply(conn, step.plan)
+        return {}
+    if step.kind == NETWORK:
+        network.apply(CniPaths.from_environment(), step.plan)
         return {}
     here = conn.with_namespace(step.namespace)
     if step.kind == IMAGE:
