@@ -9,6 +9,7 @@ Each file in data/state/ is one case:
   digest) that the registry serves; ``containers`` (namespace/name or name -> a record as
   in data/container: ``made_from``, ``image_digest``, ``task``, ``labels``; the document's
   group label is added to ``made_from`` unless ``group`` names another).
+  ``networks`` (name -> {current, users}); ``pods`` (name -> {sandboxes}, as in data/pod).
 - ``expected``: ``summary`` (the readable lines) and ``actions`` ([action, target, reason],
   every action of the document in order, a shared image once), or ``problems`` (every error
   of an invalid document, each with its path).
@@ -21,6 +22,7 @@ from typing import Any, Dict, List, Mapping
 
 import pytest
 import yaml
+from ansible_collections.ocirt.containerd.plugins.module_utils.pods.observed import from_data
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile import container
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.containers import (
     GROUP_LABEL,
@@ -110,6 +112,10 @@ def observed_state(document: doc.StateDocument, observed: Mapping[str, Any]) -> 
         },
         networks={
             d.name: _network(d.name, observed.get("networks") or {}) for d in document.networks
+        },
+        pods={
+            path: from_data((observed.get("pods") or {}).get(pod.name) or {})
+            for path, pod in document.pods
         },
     )
 

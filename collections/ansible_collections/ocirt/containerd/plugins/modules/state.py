@@ -25,7 +25,7 @@ options:
   state:
     description:
       - The state document, inline, with C(namespace), C(namespaces), C(networks), C(images),
-        C(containers), C(group), C(prune).
+        C(containers), C(pods), C(group), C(prune).
       - Registry passwords in its C(images) and C(containers) entries are hidden from the
         task's output and logs.
       - Exactly one of O(state) and O(src) is required.

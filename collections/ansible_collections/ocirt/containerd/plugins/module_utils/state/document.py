@@ -21,6 +21,7 @@ from ..common.errors import InvalidInput
 from ..common.options import Option, OptionTable
 from ..containers.options import ContainerOptions, canonical
 from ..images.pull import RegistryAccess
+from ..pods.desired import DesiredPod, from_options
 from ..reconcile import containers
 from ..reconcile.container import DesiredContainer
 from ..reconcile.image import DesiredImage
@@ -31,7 +32,6 @@ from .entries import (
     CONTAINER_EXTRA,
     DOCUMENT,
     REGISTRY_ACCESS,
-    RESERVED,
     SECTIONS,
 )
 
@@ -62,6 +62,7 @@ class StateDocument:
     networks: List[DesiredNetwork] = field(default_factory=list)
     images: List[ImageEntry] = field(default_factory=list)
     containers: List[ContainerEntry] = field(default_factory=list)
+    pods: List[Tuple[str, DesiredPod]] = field(default_factory=list)  # (path, pod)
     group: str = "default"
     prune: bool = False
 
@@ -252,6 +253,8 @@ class _Builder:
                 doc.networks.append(_network(values))
             elif key == "images":
                 doc.images.append(ImageEntry(ns, _image(values, self.access), path))
+            elif key == "pods":
+                doc.pods.append((path, from_options(values, _access(values, self.access))))
             else:
                 desired, problems = _container(values, path, doc.group, self.access)
                 self.problems += problems
@@ -266,13 +269,11 @@ def _top(raw: Any) -> Tuple[Optional[Dict[str, Any]], Problems]:
         kind = "nothing" if raw is None else type(raw).__name__
         return None, [
             f"document: expected a mapping (namespace, namespaces, networks, images, "
-            f"containers, group, prune), got {kind}"
+            f"containers, pods, group, prune), got {kind}"
         ]
-    reserved = [f"{key}: not supported yet" for key in RESERVED if key in raw]
-    rest = {k: v for k, v in raw.items() if k not in RESERVED}
-    values, problems = checked_entry(DOCUMENT, rest, "document")
+    values, problems = checked_entry(DOCUMENT, raw, "document")
     problems = [p.replace("document.", "", 1) for p in problems]
-    return (None if problems else values), reserved + problems
+    return (None if problems else values), problems
 
 
 def check(
@@ -324,6 +325,7 @@ def _twice(kind: str, keys: List[Tuple[str, str]]) -> Problems:
 def _conflicts(doc: StateDocument) -> Problems:
     problems = _twice("namespaces", [("", n.name) for n in doc.namespaces])
     problems += _twice("networks", [("", n.name) for n in doc.networks])
+    problems += _twice("pods", [(p.pod_namespace, p.name) for _, p in doc.pods])
     problems += _twice("images", [(e.namespace, e.desired.name) for e in doc.images])
     problems += _twice("containers", [(e.namespace, e.desired.name) for e in doc.containers])
     gone_ns = {n.name for n in doc.namespaces if n.state == "absent"}

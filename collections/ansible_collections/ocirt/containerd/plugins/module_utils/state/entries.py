@@ -3,10 +3,12 @@
 An image entry is ``images.options.IMAGE_OPTIONS``, a namespace entry
 ``reconcile.namespace.NAMESPACE_OPTIONS``, a network entry ``cni.options.NETWORK_OPTIONS``,
 a container entry the options of the container module (its control options,
-``containers.option_table.CONTAINER_TABLE``); image and
-container entries also take the registry credentials the image and container modules take,
-and a ``namespace`` of their own. The tables are used as they are, so a new option of a
-module is a key of the document (and of its JSON Schema) with nothing else to change.
+``containers.option_table.CONTAINER_TABLE``), a pod entry the pod module's
+(``pods.options.POD_OPTIONS``, in the CRI's namespace k8s.io); image, container and pod
+entries also take the registry credentials the image and container modules take, and image
+and container entries a ``namespace`` of their own. The tables are used as they are, so a
+new option of a module is a key of the document (and of its JSON Schema) with nothing else
+to change.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from ..cni.options import NETWORK_OPTIONS
 from ..common.options import Option, OptionTable
 from ..containers.option_table import CONTAINER_TABLE
 from ..images.options import IMAGE_OPTIONS
+from ..pods.options import POD_OPTIONS
 from ..reconcile.container import STATES as CONTAINER_STATES
 from ..reconcile.namespace import NAMESPACE_OPTIONS
 
@@ -45,6 +48,7 @@ IMAGE_ENTRY = OptionTable("image entry", [*IMAGE_OPTIONS, _ENTRY_NAMESPACE, *REG
 CONTAINER_ENTRY = OptionTable(
     "container entry", [*CONTAINER_CONTROL, *CONTAINER_TABLE, _ENTRY_NAMESPACE, *REGISTRY_ACCESS]
 )
+POD_ENTRY = OptionTable("pod entry", [*POD_OPTIONS, *REGISTRY_ACCESS])
 #: The keys of a container entry that are not container options (from_item's control keys
 #: are handled by reconcile.containers itself).
 CONTAINER_EXTRA = ("pull", "namespace", *(o.name for o in REGISTRY_ACCESS))
@@ -55,8 +59,8 @@ SECTIONS = {
     "networks": NETWORK_ENTRY,
     "images": IMAGE_ENTRY,
     "containers": CONTAINER_ENTRY,
+    "pods": POD_ENTRY,
 }
-RESERVED = ("pods",)  # a later step
 
 DOCUMENT = OptionTable(
     "state document",
@@ -77,6 +81,7 @@ DOCUMENT = OptionTable(
         Option(
             "containers", "list", "Containers, as M(ocirt.containerd.container) takes them.", []
         ),
+        Option("pods", "list", "CRI pods, as M(ocirt.containerd.pod) takes them.", []),
         Option(
             "group",
             "str",

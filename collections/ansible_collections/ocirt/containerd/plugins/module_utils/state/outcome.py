@@ -43,8 +43,12 @@ class StateReport(TypedDict):
     counts: Dict[str, int]  # changed, unchanged
 
 
+#: a pod's sandbox is made and removed as a container is
+_SAME_CHANGE = {"run_pod": "create", "remove_pod": "remove"}
+
+
 def change_of(plan: Plan) -> str:
-    kinds = list(dict.fromkeys(a.kind for a in plan.actions))
+    kinds = list(dict.fromkeys(_SAME_CHANGE.get(a.kind, a.kind) for a in plan.actions))
     if "create" in kinds:  # then started, or not, as its state says
         return "recreate" if "remove" in kinds else "create"
     return "+".join(kinds)

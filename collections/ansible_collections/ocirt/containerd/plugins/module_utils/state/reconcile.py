@@ -1,5 +1,5 @@
-"""One plan for a whole state document, made of the namespace, network, image and container
-plans.
+"""One plan for a whole state document, made of the namespace, network, image, container
+and pod plans.
 
 ``plan(conn, document)`` observes once (``observe``) and decides (``decide``, pure, tested
 from data files in tests/reconcile/data/state), in this order: the declared namespaces; the
@@ -9,10 +9,10 @@ namespace the declared containers in document order (``reconcile.containers``, o
 of the namespace), whose images are the declared images' plans when the document lists
 them, else one plan per image shared by every container that names it (each image is
 resolved and pulled once); with ``prune``, the containers of the document's group that
-ocirt made and the document no longer lists are removed, and nothing else; last the networks
-to be absent (after the containers that may leave them). ``apply(conn, document, plan)``
-carries the plan out in the same order; an image plan shared by many containers is carried
-out once.
+ocirt made and the document no longer lists are removed, and nothing else; then the pods
+(each with its images, in the CRI's namespace k8s.io); last the networks to be absent
+(after the containers that may leave them). ``apply(conn, document, plan)`` carries the
+plan out in the same order; an image plan shared by many containers is carried out once.
 
 A plan holds the desired images with their registry credentials: it is never serialised
 whole. ``outcome.py`` makes its one JSON shape from plain fields.
@@ -25,6 +25,10 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 
 from ..cni.paths import CniPaths
 from ..common.errors import OcirtError
+from ..pods import decide as pod_decide
+from ..pods import reconciler as pod_reconciler
+from ..pods.observed import CRI_NAMESPACE, ObservedPod
+from ..pods.observed import observe as observe_pod
 from ..reconcile import container, containers, image, namespace, network
 from ..reconcile.container import ContainerApplyFailed, DesiredContainer, Listing
 from ..reconcile.image import DesiredImage, ObservedImage
@@ -34,7 +38,7 @@ from ..reconcile.plan import Action, Applied, Plan
 from ..transport.connection import Connection
 from .document import ContainerEntry, StateDocument
 
-NAMESPACE, NETWORK, IMAGE, CONTAINERS = "namespace", "network", "image", "containers"
+NAMESPACE, NETWORK, IMAGE, CONTAINERS, POD = "namespace", "network", "image", "containers", "pod"
 
 
 @dataclass
@@ -42,7 +46,7 @@ class Step:
     """One child of the state plan and where it runs: the containerd namespace of an image
     or a container set (a namespace entry runs outside any)."""
 
-    kind: str  # NAMESPACE, NETWORK, IMAGE or CONTAINERS
+    kind: str  # NAMESPACE, NETWORK, IMAGE, CONTAINERS or POD
     namespace: str
     plan: Plan
     declared: bool = True  # False: an image only containers name
@@ -120,6 +124,7 @@ class ObservedState:
     images: Dict[str, ObservedImage]
     listings: Dict[str, Listing]
     networks: Dict[str, ObservedNetworks] = field(default_factory=dict)
+    pods: Dict[str, ObservedPod] = field(default_factory=dict)  # by the entry's path
 
 
 def observe(conn: Connection, document: StateDocument) -> ObservedState:
@@ -136,6 +141,7 @@ def observe(conn: Connection, document: StateDocument) -> ObservedState:
         networks={
             d.name: network.observe(CniPaths.from_environment(), d) for d in document.networks
         },
+        pods={path: observe_pod(conn, pod) for path, pod in document.pods},
     )
 
 
@@ -204,6 +210,10 @@ def decide(document: StateDocument, observed: ObservedState) -> StatePlan:
         steps.append(Step(IMAGE, ns, images[key], declared=key in declared, path=path))
     for ns in document.container_namespaces():
         steps.append(_container_step(document, observed, ns, images))
+    steps += [
+        Step(POD, CRI_NAMESPACE, pod_decide.decide(pod, observed.pods[path]), path=path)
+        for path, pod in document.pods
+    ]
     steps += _network_steps(document, observed, "absent")
     result = StatePlan([], children=[s.plan for s in steps], steps=steps, subject="document")
     if not result.changed:
@@ -226,6 +236,9 @@ def _apply_step(conn: Connection, step: Step, images_applied: Set[int]) -> Dict[
         return {}
     if step.kind == NETWORK:
         network.apply(CniPaths.from_environment(), step.plan)
+        return {}
+    if step.kind == POD:
+        pod_reconciler.apply(conn, step.plan)
         return {}
     here = conn.with_namespace(step.namespace)
     if step.kind == IMAGE:
