@@ -1,7 +1,7 @@
 """Benchmarks of whole converges on this machine.
 
-1. site.yml (containerd role + workloads role with the demo container) against a temporary
-   root: the first converge, then no-op re-converges.
+1. site.yml (containerd role + workloads role with the demo container, the workloads in one
+   state task) against a temporary root: the first converge, then no-op re-converges.
 2. 50 containers on a private containerd: the `containers` module (one call for the set)
    against one `container` task per container, first converge and no-op re-converge,
    interleaved.
@@ -16,7 +16,6 @@ import json
 import secrets
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,69 +27,32 @@ sys.path.insert(0, str(REPO / "tests"))
 from harness.ansible_runner import run_playbook, run_playbook_file  # noqa: E402
 from harness.daemon import ContainerdDaemon  # noqa: E402
 from harness.images import busybox_image, write_oci_archive  # noqa: E402
+from harness.site_root import remove_containers, site_extra_vars, site_root  # noqa: E402
 
 IMAGE = "bench.test/busybox:1"
 
 
 def site(rounds: int) -> dict:
-    root = Path(tempfile.mkdtemp(prefix="ocirt-bench-", dir="/tmp"))
+    """site.yml converged once, then no-op re-converges (its workloads are one state task)."""
     ns = f"bench-{secrets.token_hex(3)}"
-    extra = {
-        "workloads_namespace": ns,
-        "demo_image_archive": str(root / "demo.tar"),
-        "containerd_config_path": str(root / "etc/config.toml"),
-        "containerd_address": str(root / "c.sock"),
-        "containerd_root_dir": str(root / "root"),
-        "containerd_state_dir": str(root / "state"),
-        "containerd_registry_config_path": str(root / "etc/certs.d"),
-        "containerd_cni_conf_dir": str(root / "cni"),
-        "containerd_crictl_config_path": str(root / "etc/crictl.yaml"),
-        "containerd_service_pid_file": str(root / "run/containerd.pid"),
-        "containerd_service_log_file": str(root / "log/containerd.log"),
-        "containerd_config_settings": {
-            "plugins": {
-                "io.containerd.nri.v1.nri": {"disable": True},
-                "io.containerd.internal.v1.opt": {"path": str(root / "opt")},
-            }
-        },
-        "workloads_address": str(root / "c.sock"),
-        "workloads_registry_config_path": str(root / "etc/certs.d"),
-        "workloads_archive_dir": str(root / "archives"),
-    }
-    (root / "extra.json").write_text(json.dumps(extra))
-    inventory = REPO / "inventory/local.yml"
-    ctr = ["/usr/bin/ctr", "--address", str(root / "c.sock"), "--namespace", ns]
-    try:
-        t0 = time.perf_counter()
-        stats, _ = run_playbook_file(REPO / "site.yml", root / "extra.json", inventory)
-        first = time.perf_counter() - t0
-        again = []
-        for _ in range(rounds):
+    with site_root() as root:
+        (root / "extra.json").write_text(json.dumps(site_extra_vars(root, ns)))
+        inventory = REPO / "inventory/local.yml"
+        ctr = ["/usr/bin/ctr", "--address", str(root / "c.sock"), "--namespace", ns]
+        try:
             t0 = time.perf_counter()
             stats, _ = run_playbook_file(REPO / "site.yml", root / "extra.json", inventory)
-            again.append(time.perf_counter() - t0)
-            assert stats["changed"] == 0
-        return {"first": first, "noop": statistics.median(again)}
-    finally:
-        ids = subprocess.run([*ctr, "containers", "ls", "-q"], capture_output=True, text=True)
-        for cid in ids.stdout.split():
-            subprocess.run([*ctr, "task", "kill", "-s", "SIGKILL", cid], capture_output=True)
-            subprocess.run([*ctr, "task", "rm", "-f", cid], capture_output=True)
-            subprocess.run([*ctr, "containers", "rm", cid], capture_output=True)
-        pid_file = root / "run/containerd.pid"
-        if pid_file.exists():
-            subprocess.run(["kill", pid_file.read_text().strip()], capture_output=True)
-            time.sleep(1)
-        subprocess.run(
-            [
-                "sh",
-                "-c",
-                f"grep ' {root}' /proc/mounts | cut -d' ' -f2 | sort -r | xargs -r umount -l",
-            ],
-            capture_output=True,
-        )
-        shutil.rmtree(root, ignore_errors=True)
-        shutil.rmtree(f"/run/containerd/runc/{ns}", ignore_errors=True)
+            first = time.perf_counter() - t0
+            again = []
+            for _ in range(rounds):
+                t0 = time.perf_counter()
+                stats, _ = run_playbook_file(REPO / "site.yml", root / "extra.json", inventory)
+                again.append(time.perf_counter() - t0)
+                assert stats["changed"] == 0
+            return {"first": first, "noop": statistics.median(again)}
+        finally:
+            remove_containers(ctr)
+            shutil.rmtree(f"/run/containerd/runc/{ns}", ignore_errors=True)
 
 
 def many(count: int, rounds: int) -> dict:
