@@ -174,7 +174,7 @@ options:
       description:
       - Resources of the whole pod.
       type: dict
-      suboptions:
+      suboptions: &resource_limits
         cpu_period:
           description:
           - CFS period in microseconds.
@@ -284,35 +284,7 @@ options:
           description:
           - Resource limits.
           type: dict
-          suboptions:
-            cpu_period:
-              description:
-              - CFS period in microseconds.
-              type: int
-            cpu_quota:
-              description:
-              - CFS quota in microseconds per period.
-              type: int
-            cpu_shares:
-              description:
-              - Relative CPU weight.
-              type: int
-            memory_limit_in_bytes:
-              description:
-              - Memory limit in bytes.
-              type: int
-            oom_score_adj:
-              description:
-              - OOM score adjustment.
-              type: int
-            cpuset_cpus:
-              description:
-              - CPUs to run on, e.g. 0-1.
-              type: str
-            cpuset_mems:
-              description:
-              - Memory nodes to use.
-              type: str
+          suboptions: *resource_limits
         log_path:
           description:
           - 'Log file, relative to the pod''s log_directory (default: <name>.log).'
