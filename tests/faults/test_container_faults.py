@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
+from ansible_collections.ocirt.containerd.plugins.module_utils.containers.paths import daemon_key
 from harness.ansible_runner import run_module
 from harness.daemon import ContainerdDaemon
 from harness.images import busybox_image, write_oci_archive
@@ -130,7 +131,8 @@ def check_nothing_stray(daemon: ContainerdDaemon, ns: str) -> None:
         if not p.is_symlink() and p.exists() and stat.S_ISFIFO(p.stat().st_mode)
     ]
     assert sorted(map(str, set(fifos) - live)) == []
-    assert sorted(p.name for p in (LOG_ROOT / ns).iterdir()) == [n + ".log" for n in names]
+    logs = LOG_ROOT / daemon_key(daemon.address) / ns  # the log driver's, one per daemon
+    assert sorted(p.name for p in logs.iterdir()) == [n + "-json.log" for n in names]
 
 
 # heavy (20 containers, five converges, two daemon kills): the series Debian 12 ships only

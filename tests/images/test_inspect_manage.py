@@ -180,7 +180,7 @@ def test_cri_lists_an_imported_image(containerd, busybox, tmp_path):
             assert seen, "the CRI never listed the image"
             assert seen[0]["id"] == busybox.build().config.digest
             assert seen[0]["size"] > 0
-            assert list_cri_images(conn, name)[0]["id"] == seen[0]["id"]
+            assert [i["id"] for i in list_cri_images(conn, name)] == [seen[0]["id"]]
         finally:
             for record in records(conn):
                 if record["target"]["digest"] == busybox.digest:

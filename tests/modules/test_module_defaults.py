@@ -36,6 +36,9 @@ def _read_only_calls(containerd, tmp_path):
         "info": {},
         "install": {},
         "namespace": {"name": "default"},
+        "network": {"name": "defaults-test-net", "state": "absent"},
+        "pod": {"name": "no-such-pod", "state": "absent"},
+        "pod_info": {},
         "registry": {"host": "registry.test:5000", "server": "https://registry.test:5000"},
         "service": {
             "binary": str(containerd.containerd_bin),
@@ -44,6 +47,7 @@ def _read_only_calls(containerd, tmp_path):
             "log_file": str(tmp_path / "containerd.log"),
             "manager": "detached",
         },
+        "state": {"state": {"containers": []}},
     }
 
 

@@ -80,11 +80,16 @@ LIST = Method("/runtime.v1.ImageService/ListImages", LIST_REQUEST, LIST_RESPONSE
 
 
 def list_cri_images(conn: Connection, image: Optional[str] = None) -> List[Dict[str, Any]]:
-    """[{'id', 'repo_tags', 'repo_digests', 'size'}] as the kubelet would get them."""
+    """[{'id', 'repo_tags', 'repo_digests', 'size'}] as the kubelet would get them; with
+    ``image``, only that one (by tag, digest or id). The filter is sent, but the CRI of
+    containerd 2.x ignores it and answers every image, so the reply is filtered here too."""
     request: Dict[str, Any] = {}
     if image:
         request["filter"] = {"image": {"image": image}}
-    return conn.call(LIST, request, namespace=None)["images"]
+    images = conn.call(LIST, request, namespace=None)["images"]
+    if not image:
+        return images
+    return [i for i in images if image == i["id"] or image in (*i["repo_tags"], *i["repo_digests"])]
 
 
 def pull_image(conn: Connection, image: str, timeout: float = 120) -> str:
