@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any, List, Optional, Tuple
 
-from pyinfra.api import FactBase, StringCommand
+from pyinfra.api import FactBase, QuoteString, StringCommand
 
 from .agent import AGENT_PATH, PYTHON, command
 
@@ -70,7 +70,9 @@ class ContainerdPlan(_AgentFact):
     ``src`` ``-`` (the default) reads the document from standard input: pass it with
     ``host.get_fact(ContainerdPlan, ..., _stdin=Document(doc))``, so that no secret of it
     is ever in a command line. ``diff`` exits 2 when anything would change; both 0 and 2
-    are answers.
+    are answers. ``needs``: files on the host the document reads (image archives); while
+    one is missing (an earlier operation of the deploy uploads it, which pyinfra's prepare
+    phase has not run yet), the plan is ``None``, unknown, as without the agent.
     """
 
     def command(
@@ -81,7 +83,17 @@ class ContainerdPlan(_AgentFact):
         python: str = PYTHON,
         src: str = "-",
         prune: bool = False,
+        needs: Tuple[str, ...] = (),
     ) -> StringCommand:
         args = ["diff", "--json", "-f", src] + (["--prune"] if prune else [])
         # exit 2 (drift) is an answer, not a failure: only 2 becomes 0
-        return StringCommand(command(python, agent, args, address, namespace), "|| [ $? -eq 2 ]")
+        plan = StringCommand(command(python, agent, args, address, namespace), "|| [ $? -eq 2 ]")
+        if not needs:
+            return plan
+        tests: List[Any] = []
+        for path in needs:
+            tests += ["&&"] if tests else []
+            tests += ["[", "-e", QuoteString(path), "]"]
+        return StringCommand(
+            "if", *tests, ";", "then", plan, ";", "else", "echo", "null", ";", "fi"
+        )

@@ -30,7 +30,7 @@ from typing import Any, Dict, Generator, List, Mapping, Optional
 
 from ansible_collections.ocirt.containerd.plugins.module_utils.state import outcome
 from pyinfra import host, logger
-from pyinfra.api import OperationValueError, StringCommand, operation
+from pyinfra.api import HiddenValue, OperationValueError, StringCommand, operation
 from pyinfra.operations import apt, files
 
 from .agent import AGENT_PATH, PACKAGES, PYTHON, Document, command, local_agent
@@ -53,6 +53,19 @@ def _settings(address: Optional[str], namespace: Optional[str]) -> Dict[str, Any
 def _entry(value: str, options: Mapping[str, Any]) -> Entry:
     """An entry of the document: ``name`` and the options that were given."""
     return {"name": value, **{k: v for k, v in options.items() if v is not None}}
+
+
+def _reveal(value: Any) -> Any:
+    """The document with pyinfra's ``HiddenValue`` (a password given as
+    ``HiddenValue("...")``, which pyinfra shows as ``*MASKED*`` in operation names and
+    output) replaced by what it hides: the agent reads it on standard input."""
+    if isinstance(value, HiddenValue):
+        return value.unmask()
+    if isinstance(value, Mapping):
+        return {k: _reveal(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_reveal(v) for v in value]
+    return value
 
 
 def _json_lines(value: Any) -> List[str]:
@@ -89,8 +102,13 @@ def _converge(
     """Plan ``document`` (or the file ``src`` on the host) and yield its ``apply`` if the
     plan changes anything. The document goes on standard input, never in a command line."""
     settings = _settings(address, namespace)
-    stdin = Document(document) if document is not None else None
-    plan = host.get_fact(ContainerdPlan, **settings, src=src, prune=prune, _stdin=stdin)
+    stdin = Document(_reveal(document)) if document is not None else None
+    needs = tuple(
+        i["archive_path"] for i in (document or {}).get("images", []) if i.get("archive_path")
+    )
+    plan = host.get_fact(
+        ContainerdPlan, **settings, src=src, prune=prune, needs=needs, _stdin=stdin
+    )
     if plan is not None and not plan["changed"]:
         host.noop(outcome.summary_lines(plan, settings["namespace"] or "default")[0])
         return
