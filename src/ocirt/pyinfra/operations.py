@@ -24,8 +24,6 @@ Every operation takes ``address`` (containerd's socket; default: host data
 
 from __future__ import annotations
 
-import difflib
-import json
 from typing import Any, Dict, Generator, List, Mapping, Optional
 
 from ansible_collections.ocirt.containerd.plugins.module_utils.state import outcome
@@ -68,10 +66,6 @@ def _reveal(value: Any) -> Any:
     return value
 
 
-def _json_lines(value: Any) -> List[str]:
-    return [] if value is None else json.dumps(value, indent=2, sort_keys=True).splitlines()
-
-
 def _show(plan: outcome.StateReport, namespace: str) -> None:
     """Log what will change, and with ``--diff`` each changed entry's before/after."""
     prefix = host.print_prefix
@@ -81,14 +75,7 @@ def _show(plan: outcome.StateReport, namespace: str) -> None:
         return
     for entry in plan["entries"]:
         if entry["changed"]:
-            label = outcome.label(entry, namespace)
-            for text in difflib.unified_diff(
-                _json_lines(entry["before"]),
-                _json_lines(entry["after"]),
-                f"{label} (before)",
-                f"{label} (after)",
-                lineterm="",
-            ):
+            for text in outcome.diff_lines(entry, namespace):
                 logger.info(f"{prefix}    {text}")
 
 
