@@ -82,7 +82,7 @@ entries["ocirt/_build.py"] = (
 ).encode()
 for level in PACKAGE_LEVELS:
     entries[f"{level}/__init__.py"] = b""
-packed = sources("src/ocirt", "ocirt") + sources(mu, mu.split("/", 1)[1], skip={"_ansible"})
+packed = sources("src/ocirt", "ocirt", skip={"pyinfra"}) + sources(mu, mu.split("/", 1)[1], skip={"_ansible"})
 for inner, path in packed:
     with open(path, "rb") as f:
         entries[inner] = f.read()

@@ -11,9 +11,6 @@ JSON shape") for the plan and for the result.
 from __future__ import annotations
 
 import argparse
-import difflib
-import json
-from typing import Any, List
 
 from ansible_collections.ocirt.containerd.plugins.module_utils.hosts_toml.reader import (
     DEFAULT_CONFIG_PATH,
@@ -81,26 +78,13 @@ def _load(args: argparse.Namespace) -> state_document.StateDocument:
     return document
 
 
-def _json_lines(value: Any) -> List[str]:
-    if value is None:
-        return []
-    return json.dumps(value, indent=2, sort_keys=True, default=str).splitlines()
-
-
 def _print_text(report: outcome.StateReport, namespace: str, diff: bool) -> None:
     lines = outcome.summary_lines(report, namespace)
     changed = [e for e in report["entries"] if e["changed"]]
     for line, entry in zip(lines, changed):
         print(line)
         if diff:
-            label = outcome.label(entry, namespace)
-            for text in difflib.unified_diff(
-                _json_lines(entry["before"]),
-                _json_lines(entry["after"]),
-                f"{label} (before)",
-                f"{label} (after)",
-                lineterm="",
-            ):
+            for text in outcome.diff_lines(entry, namespace):
                 print("    " + text)
     for line in lines[len(changed) :]:
         print(line)

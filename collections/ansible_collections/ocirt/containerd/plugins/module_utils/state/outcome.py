@@ -4,11 +4,13 @@
 module return (documented in README, "The JSON shape"): plain data built field by field
 from the plans, never a plan serialised whole, since image plans carry registry
 credentials. ``summary_lines`` is its readable form: one line per entry that changes, with
-what changes and why.
+what changes and why; ``diff_lines`` an entry's before/after as a unified diff.
 """
 
 from __future__ import annotations
 
+import difflib
+import json
 from typing import Any, Dict, List, TypedDict
 
 from ..reconcile.container import ContainerPlan
@@ -133,3 +135,23 @@ def summary_lines(result: StateReport, default_namespace: str) -> List[str]:
     elif unchanged:
         lines.append(f"{entries} unchanged")
     return lines
+
+
+def _json_lines(value: Any) -> List[str]:
+    if value is None:
+        return []
+    return json.dumps(value, indent=2, sort_keys=True, default=str).splitlines()
+
+
+def diff_lines(entry: EntryOutcome, default_namespace: str) -> List[str]:
+    """What diff mode shows for a changed entry: its before/after JSON, unified."""
+    name = label(entry, default_namespace)
+    return list(
+        difflib.unified_diff(
+            _json_lines(entry["before"]),
+            _json_lines(entry["after"]),
+            f"{name} (before)",
+            f"{name} (after)",
+            lineterm="",
+        )
+    )
