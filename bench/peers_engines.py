@@ -16,6 +16,7 @@ compare the runtimes, not bridges and port forwarding.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -36,6 +37,9 @@ DOCKER_BIN = "/usr/bin/docker"  # docker.io's client (not whatever else is on PA
 DOCKERD_BIN = "/usr/sbin/dockerd"
 PODMAN_BIN = "/usr/bin/podman"
 DEBIAN_PACKAGES = {DOCKERD_BIN: "docker.io", PODMAN_BIN: "podman"}
+#: What dockerd writes outside its roots whatever it is told (removed after if it made them).
+DOCKERD_LEFTOVERS = ("/etc/docker/key.json", "/run/docker/plugins", "/run/docker")
+CGROUP_ROOT = Path("/sys/fs/cgroup")
 NAMESPACE = "peers"
 SLEEP = ["sleep", "3600"]
 Argv = List[str]
@@ -210,6 +214,8 @@ class DockerEngine(Engine):
         self.socket = self.dir / "docker.sock"
         self.containerd = ContainerdDaemon(series, tmp_parent=str(tmp))
         self.proc: Optional[subprocess.Popen] = None
+        self.cgroup_parent = f"peers-docker-{os.getpid()}"
+        self.leftovers = [p for p in DOCKERD_LEFTOVERS if not os.path.lexists(p)]
         self.env = dict(os.environ, DOCKER_CONFIG=str(self.dir / "client"))
         self.env.pop("DOCKER_HOST", None)
         (self.dir / "daemon.json").write_text(
@@ -235,6 +241,7 @@ class DockerEngine(Engine):
             "--containerd-plugins-namespace=peers-moby-plugins",
             "--bridge=none", "--iptables=false", "--ip6tables=false", "--ip-masq=false",
             "--storage-driver=overlay2",
+            f"--cgroup-parent=/{self.cgroup_parent}",
         ]  # fmt: skip
         with open(self.dir / "dockerd.log", "ab") as log:
             self.proc = subprocess.Popen(
@@ -280,6 +287,12 @@ class DockerEngine(Engine):
         self.containerd.stop()
         unmount_all_under(str(self.dir))
         shutil.rmtree(self.dir, ignore_errors=True)
+        for path in self.leftovers:
+            with contextlib.suppress(OSError):
+                os.rmdir(path) if os.path.isdir(path) else os.unlink(path)
+        for d in CGROUP_ROOT.glob(f"*/{self.cgroup_parent}"):
+            with contextlib.suppress(OSError):
+                d.rmdir()
 
 
 class PodmanEngine(Engine):
