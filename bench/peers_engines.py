@@ -39,6 +39,7 @@ PODMAN_BIN = "/usr/bin/podman"
 DEBIAN_PACKAGES = {DOCKERD_BIN: "docker.io", PODMAN_BIN: "podman"}
 #: What dockerd writes outside its roots whatever it is told (removed after if it made them).
 DOCKERD_LEFTOVERS = ("/etc/docker/key.json", "/run/docker/plugins", "/run/docker")
+PODMAN_LEFTOVERS = ("/var/lib/containers", "/dev/shm/libpod_lock")
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 NAMESPACE = "peers"
 SLEEP = ["sleep", "3600"]
@@ -305,8 +306,9 @@ class PodmanEngine(Engine):
         self.root, self.runroot = self.dir / "root", self.dir / "run"
         for d in (self.root, self.runroot, self.dir / "tmp", self.dir / "net"):
             d.mkdir(parents=True)
-        self.had_blob_cache = Path("/var/lib/containers").exists()
-        self.had_shm_lock = Path("/dev/shm/libpod_lock").exists()
+        # what podman writes outside its roots whatever it is told (removed after if it made them)
+        self.leftovers = [p for p in PODMAN_LEFTOVERS if not os.path.lexists(p)]
+        self.had_cgroup_parent = any(CGROUP_ROOT.glob("*/libpod_parent"))
         self.env = dict(os.environ, **self._write_config(registry_host))
 
     def _write_config(self, registry_host: str) -> Dict[str, str]:
@@ -318,6 +320,11 @@ class PodmanEngine(Engine):
             f'runroot = "{self.runroot}"\n'
         )
         containers.write_text(
+            # podman raises the containers' limits (nofile 1048576), which needs
+            # CAP_SYS_RESOURCE that a machine in a container may lack: containerd's default
+            # (nofile 1024) and a process limit below the one podman gives conmon (32768)
+            "[containers]\n"
+            'default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]\n'
             "[engine]\n"
             'cgroup_manager = "cgroupfs"\n'
             'events_logger = "file"\n'
@@ -367,7 +374,13 @@ class PodmanEngine(Engine):
                 kill_tree(pid)
         unmount_all_under(str(self.dir))
         shutil.rmtree(self.dir, ignore_errors=True)
-        if not self.had_blob_cache:
-            shutil.rmtree("/var/lib/containers", ignore_errors=True)
-        if not self.had_shm_lock:
-            Path("/dev/shm/libpod_lock").unlink(missing_ok=True)
+        for path in self.leftovers:
+            if os.path.isdir(path):
+                shutil.rmtree(path, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        if not self.had_cgroup_parent:
+            for d in CGROUP_ROOT.glob("*/libpod_parent"):
+                for sub in (d / "conmon", d):
+                    with contextlib.suppress(OSError):
+                        sub.rmdir()
