@@ -32,7 +32,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
@@ -49,6 +49,7 @@ from peers_engines import (  # noqa: E402
     PodmanEngine,
     ensure_packages,
     in_parallel,
+    quiet,
     timed,
 )
 
@@ -81,6 +82,7 @@ class Bench:
     archive_ref: str
     big_mb: float
     engines: Dict[str, Engine]
+    footnotes: List[str] = field(default_factory=list)
 
     def order(self, round_: int) -> List[Engine]:
         """The engines, rotated by round so none always goes first."""
@@ -149,7 +151,19 @@ def build(stack: contextlib.ExitStack, args: argparse.Namespace) -> Bench:
     for engine in engines.values():
         engine.prepare_image(small)
     size = sum(b.size for b in image.build().blobs()) / 1e6
-    return Bench(args, tmp, small, big, archive, archive_ref, size, engines)
+    docker, podman = (tool_version(engines, t) for t in ("docker", "podman"))
+    footnotes = [
+        f"containerd {args.series} for ocirt, ctr and docker; dockerd {docker}, podman {podman}; "
+        "no network for any container"
+    ]
+    return Bench(args, tmp, small, big, archive, archive_ref, size, engines, footnotes)
+
+
+def tool_version(engines: Dict[str, Engine], tool: str) -> str:
+    if tool not in engines:
+        return "(not run)"
+    out = quiet(engines[tool].cli("version", "--format", "{{.Server.Version}}"), engines[tool].env)
+    return out.stdout.strip() or out.stderr.strip()[:60]
 
 
 @contextlib.contextmanager
@@ -269,7 +283,7 @@ def table_lines(rows: List[Row], tools: List[str]) -> List[str]:
     return lines
 
 
-def run(args: argparse.Namespace) -> List[Row]:
+def run(args: argparse.Namespace) -> Tuple[List[Row], List[str]]:
     rows: List[Row] = []
     measures = {
         "start": measure_start, "exec": measure_exec, "ps": measure_ps,
@@ -282,7 +296,7 @@ def run(args: argparse.Namespace) -> List[Row]:
             print(f"measuring {m} ...", file=sys.stderr, flush=True)
             rows += measures[m](b)
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    return rows
+    return rows, b.footnotes
 
 
 def interrupted(signum: int, frame: object) -> None:
@@ -293,15 +307,13 @@ def main(argv: List[str]) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, interrupted)
     try:
-        rows = run(args)
+        rows, footnotes = run(args)
     except KeyboardInterrupt:
         print("interrupted; everything was torn down", file=sys.stderr)
         return 130
-    print(
-        f"{args.rounds} rounds, medians in seconds; ratios above 1: ocirt is faster "
-        f"(containerd {args.series} for ocirt, ctr and docker)"
-    )
+    print(f"{args.rounds} rounds, medians in seconds; ratios above 1: ocirt is faster")
     print("\n".join(table_lines(rows, args.tools)))
+    print("\n".join(footnotes))
     return 0
 
 

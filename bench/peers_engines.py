@@ -20,6 +20,7 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -51,6 +52,8 @@ def timed(argv: Argv, env: Dict[str, str]) -> float:
     start = time.perf_counter()
     r = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, capture_output=True, check=False)
     seconds = time.perf_counter() - start
+    if r.returncode in (130, -signal.SIGINT):  # Ctrl-C reached the command first
+        raise KeyboardInterrupt
     if r.returncode != 0:
         raise RuntimeError(
             f"{' '.join(argv)} exited {r.returncode}:\n{r.stdout.decode()[-2000:]}"
