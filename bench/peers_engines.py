@@ -207,7 +207,26 @@ class ContainerdEngine(Engine):
             self.daemon.cleanup_namespace(ns)
 
 
-class DockerEngine(Engine):
+class DockerCliEngine(Engine):
+    """docker and podman: the same verbs for images (`rmi -f` makes the next pull cold)."""
+
+    def _forget(self, ref: str) -> None:
+        quiet(self.cli("rmi", "-f", ref), self.env)
+
+    def pull(self, ref: str, round_: int) -> float:
+        try:
+            return timed(self.cli("pull", "-q", ref), self.env)
+        finally:
+            self._forget(ref)
+
+    def load(self, archive: Path, ref: str, round_: int) -> float:
+        try:
+            return timed(self.cli("load", "-q", "-i", str(archive)), self.env)
+        finally:
+            self._forget(ref)
+
+
+class DockerEngine(DockerCliEngine):
     """docker.io's client against a dockerd of the benchmark's own."""
 
     name = "docker"
@@ -262,21 +281,6 @@ class DockerEngine(Engine):
     def cli(self, *args: str) -> Argv:
         return [DOCKER_BIN, "-H", f"unix://{self.socket}", *args]
 
-    def _forget(self, ref: str) -> None:
-        quiet(self.cli("rmi", "-f", ref), self.env)
-
-    def pull(self, ref: str, round_: int) -> float:
-        try:
-            return timed(self.cli("pull", "-q", ref), self.env)
-        finally:
-            self._forget(ref)
-
-    def load(self, archive: Path, ref: str, round_: int) -> float:
-        try:
-            return timed(self.cli("load", "-q", "-i", str(archive)), self.env)
-        finally:
-            self._forget(ref)
-
     def close(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             ids = quiet(self.cli("ps", "-aq"), self.env).stdout.split()
@@ -299,7 +303,7 @@ class DockerEngine(Engine):
                 d.rmdir()
 
 
-class PodmanEngine(Engine):
+class PodmanEngine(DockerCliEngine):
     """Debian's podman with root, runroot and configuration under the tmp dir."""
 
     name = "podman"
@@ -354,21 +358,6 @@ class PodmanEngine(Engine):
     def remove(self, names: List[str]) -> None:
         for i in range(0, len(names), 50):
             quiet(self.cli("rm", "-f", "-t", "0", *names[i : i + 50]), self.env, timeout=300)
-
-    def _forget(self, ref: str) -> None:
-        quiet(self.cli("rmi", "-f", ref), self.env)
-
-    def pull(self, ref: str, round_: int) -> float:
-        try:
-            return timed(self.cli("pull", "-q", ref), self.env)
-        finally:
-            self._forget(ref)
-
-    def load(self, archive: Path, ref: str, round_: int) -> float:
-        try:
-            return timed(self.cli("load", "-q", "-i", str(archive)), self.env)
-        finally:
-            self._forget(ref)
 
     def close(self) -> None:
         quiet(self.cli("rm", "-a", "-f", "-t", "0"), self.env, timeout=300)
