@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Tuple
 
-from peers_engines import SLEEP, ContainerdEngine, DockerEngine, Engine, PodmanEngine
+from peers_engines import NAMESPACE, SLEEP, ContainerdEngine, DockerEngine, Engine
 
 if TYPE_CHECKING:
     from peers import Bench, Row
@@ -52,33 +52,22 @@ def ensure_venv() -> Path:
 
 def task_for(style: str, b: Bench, engine: Engine, names: List[str]) -> Dict[str, Any]:
     """The one task of a style's play: the set in one call, or one container per loop item."""
-    item = "{{ item }}"
-    if style == "ocirt containers":
-        assert isinstance(engine, ContainerdEngine)
-        containers = [{"name": n, "image": b.small, "command": SLEEP} for n in names]
-        args = {"address": engine.daemon.address, "namespace": "peers", "pull": "never"}
-        return {"ocirt.containerd.containers": {**args, "containers": containers}}
-    if style == "ocirt container loop":
-        assert isinstance(engine, ContainerdEngine)
-        args = {"address": engine.daemon.address, "namespace": "peers", "pull": "never"}
-        module = {"ocirt.containerd.container": {**args, "name": item, "image": b.small}}
-        module["ocirt.containerd.container"]["command"] = SLEEP
-        return {**module, "loop": names}
-    if style == "docker":
-        assert isinstance(engine, DockerEngine)
-        module = {
-            "docker_host": f"unix://{engine.socket}",
-            "name": item,
-            "image": b.small,
-            "command": SLEEP,
-            "network_mode": "none",
-            "state": "started",
+    one: Dict[str, Any] = {"image": b.small, "command": SLEEP}
+    if isinstance(engine, ContainerdEngine):
+        common = {"address": engine.daemon.address, "namespace": NAMESPACE, "pull": "never"}
+        if style == "ocirt containers":
+            containers = [{"name": n, **one} for n in names]
+            return {"ocirt.containerd.containers": {**common, "containers": containers}}
+        return {
+            "ocirt.containerd.container": {**common, **one, "name": "{{ item }}"},
+            "loop": names,
         }
+    one.update(name="{{ item }}", state="started")
+    if isinstance(engine, DockerEngine):
+        module = {**one, "docker_host": f"unix://{engine.socket}", "network_mode": "none"}
         return {"community.docker.docker_container": module, "loop": names}
-    assert isinstance(engine, PodmanEngine)
-    module = {"name": item, "image": b.small, "command": SLEEP, "network": "none"}
     return {
-        "containers.podman.podman_container": {**module, "state": "started"},
+        "containers.podman.podman_container": {**one, "network": "none"},
         "loop": names,
         "environment": {k: v for k, v in engine.env.items() if k.startswith("CONTAINERS_")},
     }
