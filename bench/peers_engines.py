@@ -235,7 +235,7 @@ class DockerEngine(DockerCliEngine):
         self.dir = tmp / "docker"
         self.dir.mkdir()
         self.socket = self.dir / "docker.sock"
-        self.containerd = ContainerdDaemon(series, tmp_parent=str(tmp))
+        self.containerd = ContainerdDaemon(series, log_level="info", tmp_parent=str(tmp))
         self.proc: Optional[subprocess.Popen] = None
         self.cgroup_parent = f"peers-docker-{os.getpid()}"
         self.leftovers = [p for p in DOCKERD_LEFTOVERS if not os.path.lexists(p)]
