@@ -35,6 +35,9 @@ echo "== antsibull-changelog lint"
 echo "== pytest (containerd $OCIRT_CONTAINERD_VERSIONS)"
 if [ $# -eq 0 ]; then
   .venv/bin/python -m pytest --ignore=tests/reconcile  # already run first
+  # apart: pyinfra's CLI monkeypatches the process with gevent (tests/conftest.py)
+  echo "== pytest tests/pyinfra (a process of its own)"
+  .venv/bin/python -m pytest tests/pyinfra
 else
   .venv/bin/python -m pytest "$@"
 fi
