@@ -12,14 +12,13 @@ harness's CNI directories (conf dir empty: host-network pods need no CNI).
 from __future__ import annotations
 
 import json
-import secrets
-import subprocess
 import tempfile
 from pathlib import Path
 from typing import Iterator, Tuple
 
 from .daemon import ContainerdDaemon, ensure_containerd, running
 from .images import DEFAULT_PATH, Image, ImageConfig, busybox_image, write_oci_archive
+from .netns import TestNetns
 
 #: The sandbox image the CRI daemons of the tests are configured with.
 TEST_SANDBOX_IMAGE = "localhost/ocirt-test/pause:1"
@@ -87,39 +86,18 @@ def pod_conflist(ipam_dir: Path) -> dict:
     }
 
 
-def _enter(netns: str) -> list:
-    """Into the network namespace only: ``ip netns exec`` also remounts /sys, which hides
-    the cgroup file systems that runc needs."""
-    return ["nsenter", f"--net=/run/netns/{netns}", "--"]
-
-
-def in_netns(netns: str, *argv: str, timeout: float = 30) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [*_enter(netns), *argv],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
-
-
-def cri_netns_daemon(series: str) -> Iterator[Tuple[ContainerdDaemon, str]]:
-    """A CRI daemon running inside a network namespace made for it (``ip netns add``), with
+def cri_netns_daemon(series: str) -> Iterator[Tuple[ContainerdDaemon, TestNetns]]:
+    """A CRI daemon running inside a network namespace made for it (harness/netns.py), with
     a CNI conflist of its own: the pods' bridge, addresses and iptables rules live in that
-    namespace, never in the machine's. Yields (daemon, netns name)."""
+    namespace, never in the machine's. Yields (daemon, the namespace)."""
     ensure_containerd(series)
-    netns = f"ocirt-cri-{secrets.token_hex(3)}"
-    subprocess.run(["ip", "netns", "add", netns], check=True, timeout=30)
+    netns = TestNetns()
     try:
-        in_netns(netns, "ip", "link", "set", "lo", "up")
-        daemon = ContainerdDaemon(
-            series, sandbox_image=TEST_SANDBOX_IMAGE, netns=f"/run/netns/{netns}"
-        )
+        daemon = ContainerdDaemon(series, sandbox_image=TEST_SANDBOX_IMAGE, netns=netns.path)
         conflist = pod_conflist(daemon.tmpdir / "cni" / "ipam")
         (daemon.cni_conf_dir / "10-ocirt-test.conflist").write_text(json.dumps(conflist))
         with running(daemon):
             import_sandbox_image(daemon)
             yield daemon, netns
     finally:
-        subprocess.run(["ip", "netns", "del", netns], check=False, timeout=30)
+        netns.close()

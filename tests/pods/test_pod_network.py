@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Iterator, Tuple
+from typing import TYPE_CHECKING, Iterator, Tuple
 
 import pytest
 from ansible_collections.ocirt.containerd.plugins.module_utils.pods import (
@@ -17,16 +17,19 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.pods import (
 from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
     Connection,
 )
-from harness.cri import POD_GATEWAY, cri_netns_daemon, import_image, in_netns
+from harness.cri import POD_GATEWAY, cri_netns_daemon, import_image
 from harness.daemon import ContainerdDaemon
 from harness.images import busybox_image
 from harness.plugin import selected_series
 
 from .conftest import BUSYBOX
 
+if TYPE_CHECKING:  # imported by name, pytest would try to collect it as a test class
+    from harness.netns import TestNetns
+
 
 @pytest.fixture(scope="module", params=selected_series(), ids=str)
-def netns_cri(request: pytest.FixtureRequest) -> Iterator[Tuple[ContainerdDaemon, str]]:
+def netns_cri(request: pytest.FixtureRequest) -> Iterator[Tuple[ContainerdDaemon, TestNetns]]:
     for daemon, netns in cri_netns_daemon(request.param):
         import_image(daemon, busybox_image(), BUSYBOX)
         yield daemon, netns
@@ -39,10 +42,10 @@ FETCH = (
 )
 
 
-def _fetch(netns: str, url: str) -> str:
+def _fetch(netns: TestNetns, url: str) -> str:
     deadline = time.monotonic() + 15
     while True:
-        got = in_netns(netns, sys.executable, "-c", FETCH, url)
+        got = netns.run(sys.executable, "-c", FETCH, url, check=False, timeout=30)
         if got.returncode == 0 or time.monotonic() > deadline:
             return got.stdout
         time.sleep(0.2)
