@@ -6,7 +6,8 @@
 # ${OCIRT_VM_CACHE:-/var/cache/ocirt-vm}), then runs `molecule test -s SCENARIO` for each
 # scenario (default: `default`; `all`: every molecule/*/molecule.yml), prints the time of
 # each step, and checks that no qemu process and no overlay was left behind.
-# Timings go to .cache/molecule-timings-SCENARIO.json. MOLECULE_ARGS adds molecule options.
+# Timings go to .cache/molecule-timings-SCENARIO.json, and a table of every scenario run is
+# printed at the end. MOLECULE_ARGS adds molecule options.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -41,12 +42,18 @@ mkdir -p .cache
 rc=0
 for s in "${scenarios[@]}"; do
   echo "== molecule test -s $s"
+  rm -f ".cache/molecule-timings-$s.json"
   # shellcheck disable=SC2086
   molecule test -s "$s" ${MOLECULE_ARGS:-} 2>&1 |
     python3 molecule/vm/molecule_timings.py --json ".cache/molecule-timings-$s.json" ||
     rc=1
 done
 
+timings=()
+for s in "${scenarios[@]}"; do
+  [ ! -f ".cache/molecule-timings-$s.json" ] || timings+=(".cache/molecule-timings-$s.json")
+done
+[ ${#timings[@]} -eq 0 ] || python3 molecule/vm/molecule_timings.py --table "${timings[@]}"
 python3 molecule/vm/vmctl.py leaks --glob "${HOME}/.ansible/tmp/molecule.*/vms/*/disk.qcow2" || rc=1
 echo "molecule.sh: ${scenarios[*]}: $([ $rc = 0 ] && echo passed || echo FAILED) in $(($(date +%s) - start)) s"
 exit $rc

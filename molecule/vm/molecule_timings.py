@@ -2,6 +2,7 @@
 """Pass Molecule's output through and print how long each action took at the end.
 
     molecule test -s default 2>&1 | molecule_timings.py [--json FILE]
+    molecule_timings.py --table FILE...     # one row per scenario from the --json files
 
 An action runs from Molecule's "<scenario> ➜ <action>: Executing" line to the next
 "Executed" line of the same action; the create playbook's "VM boot to SSH" line gives the
@@ -23,10 +24,34 @@ END = re.compile(r"\[?(\S+) (?:➜|>) (\w+)\]?:? Executed")
 BOOT = re.compile(r"VM boot to SSH: (.*?)\"?$")
 
 
+TABLE_ACTIONS = ("create", "converge", "idempotence", "verify", "destroy")
+
+
+def print_table(paths: list[str]) -> None:
+    """The scenarios side by side: seconds per action (the last destroy, the one after
+    verify), each scenario's total, and the whole stage."""
+    print("\n== Molecule timings (seconds)")
+    print(f"  {'scenario':<16}" + "".join(f"{a:>12}" for a in TABLE_ACTIONS) + f"{'total':>9}")
+    whole = 0.0
+    for path in paths:
+        with open(path) as f:
+            data = json.load(f)
+        seconds = {r["action"]: r["seconds"] for r in data["actions"] if r["seconds"] is not None}
+        name = next((r["scenario"] for r in data["actions"]), path)
+        cells = "".join(f"{seconds.get(a, '-'):>12}" for a in TABLE_ACTIONS)
+        print(f"  {name:<16}{cells}{data['total']:>9}")
+        whole += data["total"]
+    print(f"  {'all':<16}{'':>{12 * len(TABLE_ACTIONS)}}{round(whole, 1):>9}")
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--json", help="also write the timings to this file")
+    p.add_argument("--table", nargs="+", metavar="FILE", help="print the table of these --json files")
     args = p.parse_args()
+    if args.table:
+        print_table(args.table)
+        return 0
     t0 = time.monotonic()
     rows: list[dict] = []
     open_: dict[tuple[str, str], dict] = {}
