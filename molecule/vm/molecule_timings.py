@@ -47,7 +47,7 @@ def print_table(paths: list[str]) -> None:
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--json", help="also write the timings to this file")
-    p.add_argument("--table", nargs="+", metavar="FILE", help="print the table of these --json files")
+    p.add_argument("--table", nargs="+", metavar="FILE", help="print these --json files' table")
     args = p.parse_args()
     if args.table:
         print_table(args.table)
