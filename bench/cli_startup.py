@@ -1,0 +1,168 @@
+"""Benchmark: `ocirt` start-up, per command, against ctr in the same run.
+
+1. Import cost of each command (what `ocirt <verb>` loads before its first call): the sum of
+   `python -X importtime` over building that command's parser, and how many of ocirt's own
+   modules it loads. No daemon is needed for this part.
+2. Against a private containerd with the busybox image imported, in interleaved rounds:
+   `ocirt version` / `ctr version`, `ocirt run -d` / `ctr run -d`, and `ocirt ps -a` /
+   `ctr containers ls` + `ctr tasks ls` with 20 and with 200 running containers.
+   Medians; the ratio is ocirt's time over ctr's (the targets: ps <= 1.5, run -d <= 2).
+
+ocirt runs from byte code, as a pip-installed package does: the benchmark drops
+PYTHONDONTWRITEBYTECODE from the environment of the commands it times (with it, every
+`ocirt` process compiles its modules again) and runs each command once before timing it.
+
+    .venv/bin/python bench/cli_startup.py [--series 2.1] [--rounds 5] [--counts 20,200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Dict, List, Sequence, Tuple
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "bench"))
+
+from harness.daemon import ContainerdDaemon, ensure_containerd  # noqa: E402
+from harness.images import busybox_image, write_oci_archive  # noqa: E402
+from image_pull import timed  # noqa: E402
+
+from ocirt.cli.main import COMMANDS  # noqa: E402
+
+IMAGE = "bench.test/busybox:1"
+NAMESPACE = "bench"
+#: run in a child interpreter: build one command's parser, print how many ocirt modules
+PROBE = (
+    "import sys; from ocirt.cli.main import build_parser; build_parser(sys.argv[1]); "
+    "print(sum(m.startswith(('ocirt', 'ansible_collections')) for m in sys.modules))"
+)
+Row = Tuple[str, float, float]  # what, ocirt seconds, ctr seconds
+
+
+def child_env(daemon: ContainerdDaemon) -> Dict[str, str]:
+    env = dict(os.environ, CONTAINERD_ADDRESS=daemon.address, CONTAINERD_NAMESPACE=NAMESPACE)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def import_cost(module: str, env: Dict[str, str]) -> Tuple[float, int]:
+    """Milliseconds of imports to build ``module``'s parser, and ocirt's modules loaded."""
+    argv = [sys.executable, "-X", "importtime", "-c", PROBE, module]
+    subprocess.run(argv, check=True, capture_output=True, env=env)  # writes the byte code
+    done = subprocess.run(argv, check=True, capture_output=True, text=True, env=env)
+    micros = sum(
+        int(line.split("|")[0].split(":")[1])
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:") and "self [us]" not in line
+    )
+    return micros / 1000, int(done.stdout.strip())
+
+
+def import_table(env: Dict[str, str]) -> List[str]:
+    lines = [f"{'command module':22} {'imports ms':>10} {'ocirt modules':>14}  verbs"]
+    verbs: Dict[str, List[str]] = {}
+    for verb, module in COMMANDS.items():
+        verbs.setdefault(module, []).append(verb)
+    for module in sorted(verbs):
+        ms, count = import_cost(module, env)
+        lines.append(f"{module:22} {ms:10.1f} {count:14d}  {' '.join(verbs[module])}")
+    return lines
+
+
+def median_pair(pairs: Sequence[Tuple[float, float]]) -> Tuple[float, float]:
+    return statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
+
+
+class Bench:
+    """One daemon with the image imported, and how each tool reaches it."""
+
+    def __init__(self, daemon: ContainerdDaemon, rounds: int) -> None:
+        self.daemon = daemon
+        self.rounds = rounds
+        self.env = child_env(daemon)
+        self.ctr = [str(daemon.ctr_bin), "--address", daemon.address, "--namespace", NAMESPACE]
+        self.ocirt = [str(Path(sys.executable).parent / "ocirt")]
+
+    def pair(self, ocirt: List[str], ctr: List[List[str]]) -> Tuple[float, float]:
+        """One round: ocirt's time and the sum of the times of ctr's commands."""
+        first = timed([*self.ocirt, *ocirt], self.env)
+        return first, sum(timed([*self.ctr, *c], self.env) for c in ctr)
+
+    def compare(self, ocirt: List[str], ctr: List[List[str]]) -> Tuple[float, float]:
+        self.pair(ocirt, ctr)  # warm: byte code written, page cache filled
+        return median_pair([self.pair(ocirt, ctr) for _ in range(self.rounds)])
+
+    def remove(self, names: Sequence[str]) -> None:
+        for name in names:
+            self.daemon.ctr("task", "kill", "-s", "SIGKILL", name, namespace=NAMESPACE, check=False)
+        for name in names:
+            self.daemon.ctr("task", "rm", "-f", name, namespace=NAMESPACE, check=False)
+            self.daemon.ctr("containers", "rm", name, namespace=NAMESPACE, check=False)
+
+    def start_once(self, r: int) -> Tuple[float, float]:
+        names = [f"lat-{r}-ocirt", f"lat-{r}-ctr"]
+        sleep = ["sleep", "600"]
+        o = timed([*self.ocirt, "run", "-d", "--name", names[0], IMAGE, *sleep], self.env)
+        c = timed([*self.ctr, "run", "-d", IMAGE, names[1], *sleep], self.env)
+        self.remove(names)
+        return o, c
+
+    def start_latency(self) -> Row:
+        self.start_once(-1)
+        o, c = median_pair([self.start_once(r) for r in range(self.rounds)])
+        return ("run -d (ctr run -d)", o, c)
+
+    def listing(self, counts: Sequence[int]) -> List[Row]:
+        rows: List[Row] = []
+        running: List[str] = []
+        for n in sorted(counts):
+            for i in range(len(running), n):
+                name = f"ps{i:03d}"
+                self.daemon.ctr("run", "-d", IMAGE, name, "sleep", "3600", namespace=NAMESPACE)
+                running.append(name)
+            o, c = self.compare(["ps", "-a"], [["containers", "ls"], ["tasks", "ls"]])
+            rows.append((f"ps -a, {n} running (ctr containers ls + tasks ls)", o, c))
+        self.remove(running)
+        return rows
+
+
+def measure(args: argparse.Namespace) -> Tuple[str, List[Row]]:
+    ensure_containerd(args.series)
+    with tempfile.TemporaryDirectory() as tmp, ContainerdDaemon(args.series) as daemon:
+        archive = write_oci_archive(busybox_image(), Path(tmp) / "bb.tar", ref_name=IMAGE)
+        daemon.ctr("images", "import", str(archive), namespace=NAMESPACE)
+        b = Bench(daemon, args.rounds)
+        rows = [("version (ctr version)", *b.compare(["version"], [["version"]]))]
+        rows.append(b.start_latency())
+        rows += b.listing([int(n) for n in args.counts.split(",")])
+        return daemon.version, rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--series", default="2.1", choices=["1.6", "1.7", "2.1"])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--counts", default="20,200", help="running containers for ps -a")
+    parser.add_argument("--no-imports", action="store_true", help="skip the import table")
+    args = parser.parse_args()
+    if not args.no_imports:
+        env = dict(os.environ)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        print("\n".join(import_table(env)), end="\n\n")
+    version, rows = measure(args)
+    print(f"containerd {version}, {args.rounds} rounds (median, seconds)")
+    print(f"{'what (ctr side)':50} {'ocirt':>7} {'ctr':>7} {'ocirt/ctr':>9}")
+    for what, o, c in rows:
+        print(f"{what:50} {o:7.3f} {c:7.3f} {o / c:9.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
