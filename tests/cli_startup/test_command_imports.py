@@ -75,3 +75,11 @@ def test_the_probe_sees_what_a_command_does_load() -> None:
     """The check above is not vacuous: `run -i`'s relay does load the attach part."""
     modules = loaded("container_command", "ocirt.cli.terminal", MU + "containers.attach")
     assert MU + "containers.stdio" in heavy_in(modules)
+
+
+def test_run_with_the_image_present_loads_no_registry_client() -> None:
+    """`run` of a present image plans through the container reconciler: the registry client
+    (http.client, hosts.toml, credentials) loads only when a pull makes one."""
+    modules = loaded("container_command", MU + "reconcile.container")
+    unused = [MU + "registry.client", MU + "hosts_toml.reader", MU + "registry.auth"]
+    assert [m for m in unused + ["http.client"] if m in modules] == []
