@@ -7,12 +7,15 @@
    `ocirt version` / `ctr version`, `ocirt run -d` / `ctr run -d`, and `ocirt ps -a` /
    `ctr containers ls` + `ctr tasks ls` with 20 and with 200 running containers.
    Medians; the ratio is ocirt's time over ctr's (the targets: ps <= 1.5, run -d <= 2).
+   Two floor rows time the interpreter alone and the interpreter importing grpcio, which
+   every ocirt command pays before any work of its own.
 
 ocirt runs from byte code, as a pip-installed package does: the benchmark drops
 PYTHONDONTWRITEBYTECODE from the environment of the commands it times (with it, every
 `ocirt` process compiles its modules again) and runs each command once before timing it.
 
     .venv/bin/python bench/cli_startup.py [--series 2.1] [--rounds 5] [--counts 20,200]
+        [--baseline DIR]  (DIR: another checkout with a .venv link, timed side by side)
 """
 
 from __future__ import annotations
@@ -42,7 +45,12 @@ PROBE = (
     "import sys; from ocirt.cli.main import build_parser; build_parser(sys.argv[1]); "
     "print(sum(m.startswith(('ocirt', 'ansible_collections')) for m in sys.modules))"
 )
-Row = Tuple[str, float, float]  # what, ocirt seconds, ctr seconds
+#: the floor under every ocirt command: the interpreter, and the interpreter with grpcio
+FLOORS = [
+    ("floor: python -c pass (ctr version)", "pass"),
+    ("floor: python -c 'import grpc' (ctr version)", "import grpc"),
+]
+Row = Tuple[str, Dict[str, float]]  # what, seconds per tool
 
 
 def timed(argv: List[str], env: Dict[str, str]) -> float:
@@ -89,28 +97,46 @@ def import_table(env: Dict[str, str]) -> List[str]:
     return lines
 
 
-def median_pair(pairs: Sequence[Tuple[float, float]]) -> Tuple[float, float]:
-    return statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
+Times = Dict[str, float]  # tool ("ocirt", "before", "ctr") -> seconds
+
+
+def medians(rounds: Sequence[Times]) -> Times:
+    return {k: statistics.median(r[k] for r in rounds) for k in rounds[0]}
 
 
 class Bench:
-    """One daemon with the image imported, and how each tool reaches it."""
+    """One daemon with the image imported, and how each tool reaches it: ocirt, ctr and,
+    with --baseline, the ocirt of another checkout (its .venv/bin/ocirt) side by side."""
 
-    def __init__(self, daemon: ContainerdDaemon, rounds: int) -> None:
+    def __init__(self, daemon: ContainerdDaemon, rounds: int, baseline: str = "") -> None:
         self.daemon = daemon
         self.rounds = rounds
         self.env = child_env(daemon)
         self.ctr = [str(daemon.ctr_bin), "--address", daemon.address, "--namespace", NAMESPACE]
-        self.ocirt = [str(Path(sys.executable).parent / "ocirt")]
+        self.ocirts = {"ocirt": str(Path(sys.executable).parent / "ocirt")}
+        if baseline:
+            self.ocirts["before"] = str(Path(baseline) / ".venv" / "bin" / "ocirt")
 
-    def pair(self, ocirt: List[str], ctr: List[List[str]]) -> Tuple[float, float]:
-        """One round: ocirt's time and the sum of the times of ctr's commands."""
-        first = timed([*self.ocirt, *ocirt], self.env)
-        return first, sum(timed([*self.ctr, *c], self.env) for c in ctr)
+    def once(self, ocirt: List[str], ctr: List[List[str]]) -> Times:
+        """One round: each ocirt's time and the sum of the times of ctr's commands."""
+        times = {tool: timed([path, *ocirt], self.env) for tool, path in self.ocirts.items()}
+        times["ctr"] = sum(timed([*self.ctr, *c], self.env) for c in ctr)
+        return times
 
-    def compare(self, ocirt: List[str], ctr: List[List[str]]) -> Tuple[float, float]:
-        self.pair(ocirt, ctr)  # warm: byte code written, page cache filled
-        return median_pair([self.pair(ocirt, ctr) for _ in range(self.rounds)])
+    def compare(self, ocirt: List[str], ctr: List[List[str]]) -> Times:
+        self.once(ocirt, ctr)  # warm: byte code written, page cache filled
+        return medians([self.once(ocirt, ctr) for _ in range(self.rounds)])
+
+    def floor(self, code: str) -> Times:
+        """A bare interpreter command (in every ocirt column), against `ctr version`."""
+        rounds = []
+        for _ in range(self.rounds):
+            seconds = timed([sys.executable, "-c", code], self.env)
+            rounds.append({**dict.fromkeys(self.ocirts, seconds), "ctr": self.ctr_version()})
+        return medians(rounds)
+
+    def ctr_version(self) -> float:
+        return timed([*self.ctr, "version"], self.env)
 
     def remove(self, names: Sequence[str]) -> None:
         for name in names:
@@ -119,18 +145,24 @@ class Bench:
             self.daemon.ctr("task", "rm", "-f", name, namespace=NAMESPACE, check=False)
             self.daemon.ctr("containers", "rm", name, namespace=NAMESPACE, check=False)
 
-    def start_once(self, r: str) -> Tuple[float, float]:
-        names = [f"lat-{r}-ocirt", f"lat-{r}-ctr"]
+    def start_once(self, r: str) -> Times:
         sleep = ["sleep", "600"]
-        o = timed([*self.ocirt, "run", "-d", "--name", names[0], IMAGE, *sleep], self.env)
-        c = timed([*self.ctr, "run", "-d", IMAGE, names[1], *sleep], self.env)
+        times, names = {}, []
+        for tool, path in self.ocirts.items():
+            names.append(f"lat-{r}-{tool}")
+            argv = [path, "run", "-d", "--name", names[-1], IMAGE, *sleep]
+            times[tool] = timed(argv, self.env)
+        names.append(f"lat-{r}-ctr")
+        times["ctr"] = timed([*self.ctr, "run", "-d", IMAGE, names[-1], *sleep], self.env)
         self.remove(names)
-        return o, c
+        return times
 
     def start_latency(self) -> Row:
         self.start_once("warm")
-        o, c = median_pair([self.start_once(str(r)) for r in range(self.rounds)])
-        return ("run -d (ctr run -d)", o, c)
+        return (
+            "run -d (ctr run -d)",
+            medians([self.start_once(str(r)) for r in range(self.rounds)]),
+        )
 
     def listing(self, counts: Sequence[int]) -> List[Row]:
         rows: List[Row] = []
@@ -140,8 +172,8 @@ class Bench:
                 name = f"ps{i:03d}"
                 self.daemon.ctr("run", "-d", IMAGE, name, "sleep", "3600", namespace=NAMESPACE)
                 running.append(name)
-            o, c = self.compare(["ps", "-a"], [["containers", "ls"], ["tasks", "ls"]])
-            rows.append((f"ps -a, {n} running (ctr containers ls + tasks ls)", o, c))
+            times = self.compare(["ps", "-a"], [["containers", "ls"], ["tasks", "ls"]])
+            rows.append((f"ps -a, {n} running (ctr containers ls + tasks ls)", times))
         self.remove(running)
         return rows
 
@@ -151,11 +183,23 @@ def measure(args: argparse.Namespace) -> Tuple[str, List[Row]]:
     with tempfile.TemporaryDirectory() as tmp, ContainerdDaemon(args.series) as daemon:
         archive = write_oci_archive(busybox_image(), Path(tmp) / "bb.tar", ref_name=IMAGE)
         daemon.ctr("images", "import", str(archive), namespace=NAMESPACE)
-        b = Bench(daemon, args.rounds)
-        rows = [("version (ctr version)", *b.compare(["version"], [["version"]]))]
+        b = Bench(daemon, args.rounds, args.baseline)
+        rows: List[Row] = [("version (ctr version)", b.compare(["version"], [["version"]]))]
+        rows += [(what, b.floor(code)) for what, code in FLOORS]
         rows.append(b.start_latency())
         rows += b.listing([int(n) for n in args.counts.split(",")])
         return daemon.version, rows
+
+
+def table(version: str, rounds: int, rows: List[Row]) -> List[str]:
+    tools = [t for t in rows[0][1] if t != "ctr"]
+    head = "".join(f" {t:>7} {t + '/ctr':>10}" for t in tools)
+    lines = [f"containerd {version}, {rounds} rounds (median, seconds)"]
+    lines.append(f"{'what (ctr side)':50} {'ctr':>7}{head}")
+    for what, t in rows:
+        cells = "".join(f" {t[tool]:7.3f} {t[tool] / t['ctr']:10.2f}" for tool in tools)
+        lines.append(f"{what:50} {t['ctr']:7.3f}{cells}")
+    return lines
 
 
 def main() -> int:
@@ -164,16 +208,18 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--counts", default="20,200", help="running containers for ps -a")
     parser.add_argument("--no-imports", action="store_true", help="skip the import table")
+    parser.add_argument(
+        "--baseline",
+        default="",
+        help="another checkout whose .venv/bin/ocirt is timed too (column 'before')",
+    )
     args = parser.parse_args()
     if not args.no_imports:
         env = dict(os.environ)
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         print("\n".join(import_table(env)), end="\n\n")
     version, rows = measure(args)
-    print(f"containerd {version}, {args.rounds} rounds (median, seconds)")
-    print(f"{'what (ctr side)':50} {'ocirt':>7} {'ctr':>7} {'ocirt/ctr':>9}")
-    for what, o, c in rows:
-        print(f"{what:50} {o:7.3f} {c:7.3f} {o / c:9.2f}")
+    print("\n".join(table(version, args.rounds, rows)))
     return 0
 
 
