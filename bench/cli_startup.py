@@ -117,15 +117,17 @@ class Bench:
         if baseline:
             self.ocirts["before"] = str(Path(baseline) / ".venv" / "bin" / "ocirt")
 
-    def once(self, ocirt: List[str], ctr: List[List[str]]) -> Times:
-        """One round: each ocirt's time and the sum of the times of ctr's commands."""
-        times = {tool: timed([path, *ocirt], self.env) for tool, path in self.ocirts.items()}
+    def once(self, ocirt: List[str], ctr: List[List[str]], r: int = 0) -> Times:
+        """One round: each ocirt's time and the sum of the times of ctr's commands; the
+        ocirts' order alternates between rounds (the first after ctr ran tends to pay more)."""
+        tools = list(self.ocirts.items())
+        times = {t: timed([path, *ocirt], self.env) for t, path in tools[:: -1 if r % 2 else 1]}
         times["ctr"] = sum(timed([*self.ctr, *c], self.env) for c in ctr)
         return times
 
     def compare(self, ocirt: List[str], ctr: List[List[str]]) -> Times:
         self.once(ocirt, ctr)  # warm: byte code written, page cache filled
-        return medians([self.once(ocirt, ctr) for _ in range(self.rounds)])
+        return medians([self.once(ocirt, ctr, r) for r in range(self.rounds)])
 
     def floor(self, code: str) -> Times:
         """A bare interpreter command (in every ocirt column), against `ctr version`."""
@@ -148,7 +150,7 @@ class Bench:
     def start_once(self, r: str) -> Times:
         sleep = ["sleep", "600"]
         times, names = {}, []
-        for tool, path in self.ocirts.items():
+        for tool, path in list(self.ocirts.items())[:: -1 if r.isdigit() and int(r) % 2 else 1]:
             names.append(f"lat-{r}-{tool}")
             argv = [path, "run", "-d", "--name", names[-1], IMAGE, *sleep]
             times[tool] = timed(argv, self.env)
