@@ -1,5 +1,9 @@
-"""Docker-like container commands: run, ps, exec, start, stop, restart, rm, stats, inspect
-(logs: logs_command.py). Each parses flags, calls the library, prints."""
+"""Docker-like container commands: run, exec, start, stop, restart, rm, stats, inspect
+(ps: ps_command.py, logs: logs_command.py). Each parses flags, calls the library, prints.
+
+What only `run -i`, `exec` or attaching needs (terminal relay, exec sessions) is imported by
+the function that uses it, so `run -d` and the lifecycle verbs start without it.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +16,6 @@ from typing import Iterator
 from ansible_collections.ocirt.containerd.plugins.module_utils.common.defaults import (
     DEFAULT_REGISTRY_CONFIG_PATH,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.containers.attach import (
-    start_attached,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.containers.exec import (
-    ExecSettings,
-    close_exec,
-    open_exec,
-)
 from ansible_collections.ocirt.containerd.plugins.module_utils.containers.option_table import (
     CONTAINER_TABLE,
 )
@@ -30,8 +26,7 @@ from .labels import parse_labels
 from .logs_command import add_log_opt_flag, log_opt_values
 from .output import print_json, print_table
 from .progress import human_size
-from .ps_format import FILTER_HELP, FORMAT_HELP, PsFilter, PsFormat, select
-from .terminal import add_detach_keys_flag, attend, parse_detach_keys, relay
+from .terminal import add_detach_keys_flag, parse_detach_keys
 
 
 def _add_run(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -48,16 +43,6 @@ def _add_run(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     add_log_opt_flag(run)
     run.add_argument("--hosts-dir", default=DEFAULT_REGISTRY_CONFIG_PATH)
     run.set_defaults(run=run_run)
-
-
-def _add_ps(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    ps = sub.add_parser("ps", parents=[common], help="list containers")
-    ps.add_argument("-a", "--all", action="store_true", help="also those not running")
-    ps.add_argument("-q", "--quiet", action="store_true", help="ids only (in full)")
-    ps.add_argument("-f", "--filter", action="append", default=[], help=FILTER_HELP)
-    ps.add_argument("--format", default="table", help=FORMAT_HELP)
-    ps.add_argument("--no-trunc", action="store_true", help="show commands and ids in full")
-    ps.set_defaults(run=run_ps)
 
 
 def _add_exec(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -97,7 +82,7 @@ def _add_stats_inspect(sub: argparse._SubParsersAction, common: argparse.Argumen
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    for add in (_add_run, _add_ps, _add_exec, _add_lifecycle, _add_stats_inspect):
+    for add in (_add_run, _add_exec, _add_lifecycle, _add_stats_inspect):
         add(sub, common)
 
 
@@ -123,6 +108,12 @@ def _removed_if_start_fails(
 
 def _run_attached(args: argparse.Namespace, conn: Connection) -> int:
     """`run -i`/`-t` in the foreground: this terminal (or pipe) copied to the new task."""
+    from ansible_collections.ocirt.containerd.plugins.module_utils.containers.attach import (
+        start_attached,
+    )
+
+    from .terminal import attend
+
     keys = parse_detach_keys(args.detach_keys)
     name = _create(args, conn)
     with _removed_if_start_fails(args, conn, name):
@@ -152,23 +143,16 @@ def run_run(args: argparse.Namespace, conn: Connection) -> int:
     return code
 
 
-def run_ps(args: argparse.Namespace, conn: Connection) -> int:
-    wanted = PsFilter.parse(args.filter)
-    form = PsFormat.parse(args.format)  # both checked before asking containerd
-    listed = Client(connection=conn).containers.list(all=True)
-    rows = select([c.attrs for c in listed], wanted, everything=args.all)
-    if args.json:
-        print_json(rows)
-    elif args.quiet:
-        for r in rows:
-            print(r["id"])  # in full: ocirt names containers by their whole id
-    else:
-        form.show(rows, trunc=not args.no_trunc)
-    return 0
-
-
 def _exec_attached(args: argparse.Namespace, conn: Connection) -> int:
     """`exec -i`/`-t`: this terminal (or pipe) copied to the new process."""
+    from ansible_collections.ocirt.containerd.plugins.module_utils.containers.exec import (
+        ExecSettings,
+        close_exec,
+        open_exec,
+    )
+
+    from .terminal import relay
+
     settings = ExecSettings(
         terminal=args.tty,
         stdin=args.interactive,

@@ -9,24 +9,22 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, Dict, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Optional
 
 from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import (
     InvalidInput,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.containers.logs import (
-    LogEntry,
-    Window,
-    follow_entries,
-    log_path,
-    read_entries,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.logs.times import parse_time
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
-    Connection,
-)
 
 from .labels import parse_labels
+
+if TYPE_CHECKING:  # the log readers are loaded by `logs` itself (`run` needs only LOG_OPTS)
+    from ansible_collections.ocirt.containerd.plugins.module_utils.containers.logs import (
+        LogEntry,
+        Window,
+    )
+    from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
+        Connection,
+    )
 
 #: docker's --log-opt keys of the json-file driver -> the container options they set
 LOG_OPTS = {"max-size": "log_max_size", "max-file": "log_max_files"}
@@ -75,6 +73,9 @@ def log_opt_values(args: argparse.Namespace) -> Dict[str, Any]:
 
 
 def _window(args: argparse.Namespace) -> Window:
+    from ansible_collections.ocirt.containerd.plugins.module_utils.containers.logs import Window
+    from ansible_collections.ocirt.containerd.plugins.module_utils.logs.times import parse_time
+
     return Window(
         tail=args.tail,
         since=parse_time(args.since, "--since") if args.since else None,
@@ -98,6 +99,12 @@ def _write(entries: Iterable[LogEntry], timestamps: bool, follow: bool) -> None:
 
 
 def run_logs(args: argparse.Namespace, conn: Connection) -> int:
+    from ansible_collections.ocirt.containerd.plugins.module_utils.containers.logs import (
+        follow_entries,
+        log_path,
+        read_entries,
+    )
+
     window = _window(args)
     if args.follow:
         _write(follow_entries(conn, args.container, window), args.timestamps, follow=True)

@@ -39,9 +39,10 @@ COMMANDS = {
     "version": "version_command",
     "completion": "completion",
     **dict.fromkeys(
-        ["run", "ps", "exec", "start", "stop", "restart", "rm", "stats", "inspect"],
+        ["run", "exec", "start", "stop", "restart", "rm", "stats", "inspect"],
         "container_command",
     ),
+    "ps": "ps_command",
     "events": "events_command",
     "logs": "logs_command",
     **dict.fromkeys(["pod", "pods"], "pod_command"),

@@ -23,18 +23,19 @@ import termios
 import time
 import tty
 from dataclasses import dataclass
-from typing import Dict, Iterator, List, Optional, Sequence
+from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Sequence
 
 from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import (
     InvalidInput,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.containers import attach
-from ansible_collections.ocirt.containerd.plugins.module_utils.containers.stdio import (
-    Session,
-)
-from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
-    Connection,
-)
+
+if TYPE_CHECKING:  # the attach part of the library is loaded by the relay that uses it
+    from ansible_collections.ocirt.containerd.plugins.module_utils.containers.stdio import (
+        Session,
+    )
+    from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
+        Connection,
+    )
 
 DEFAULT_DETACH_KEYS = "ctrl-p,ctrl-q"
 #: What a user sends a foreground command; forwarded to a process without a terminal.
@@ -153,6 +154,9 @@ class _Relay:
     def __init__(
         self, conn: Connection, session: Session, stdin: bool, detach: Optional[bytes]
     ) -> None:
+        from ansible_collections.ocirt.containerd.plugins.module_utils.containers import attach
+
+        self.attach = attach
         self.conn, self.session = conn, session
         streams = session.streams
         self.local_in: Optional[int] = 0 if stdin and streams.stdin is not None else None
@@ -169,7 +173,7 @@ class _Relay:
             size = os.get_terminal_size(1)
         except OSError:
             return
-        attach.resize(self.conn, self.session, size.columns, size.lines)
+        self.attach.resize(self.conn, self.session, size.columns, size.lines)
 
     def on_signals(self, wake: int) -> Optional[Outcome]:
         for signum in _read(wake) or b"":
@@ -178,7 +182,7 @@ class _Relay:
             elif self.session.terminal:  # ocirt itself is asked to go: leave the process
                 return Outcome(128 + signum, detached=True)
             else:
-                attach.forward_signal(self.conn, self.session, signum)
+                self.attach.forward_signal(self.conn, self.session, signum)
         return None
 
     def on_input(self) -> Optional[Outcome]:
@@ -188,7 +192,7 @@ class _Relay:
         if not data:
             self.local_in = None
             if not self.session.terminal:
-                attach.close_stdin(self.conn, self.session)
+                self.attach.close_stdin(self.conn, self.session)
             return None
         sent = self.scanner.feed(data) if self.scanner else data
         if sent is None:
@@ -265,6 +269,8 @@ def attend(
 ) -> Outcome:
     """``relay``, then leave the task's session: its FIFOs go once the process exited, a
     detached (or interrupted) client leaves them for ``ocirt attach``."""
+    from ansible_collections.ocirt.containerd.plugins.module_utils.containers import attach
+
     outcome: Optional[Outcome] = None
     try:
         outcome = relay(conn, session, stdin, detach_keys)

@@ -2,7 +2,8 @@
 
 ``list_containers`` costs two calls whatever the number of containers (Containers.List and
 Tasks.List), where per-container calls make nerdctl's ps take tens of seconds at a few
-hundred containers.
+hundred containers. The spec summary and the networks (the CNI client) are loaded by
+``inspect_container`` only, so that ``ps`` does not pay for them.
 """
 
 from __future__ import annotations
@@ -14,9 +15,7 @@ from ..api import containers as containers_api
 from ..api import tasks
 from ..transport.connection import Connection
 from . import labels as L
-from . import networking
 from .record import decode_spec, get_container, is_managed, labels_of, stored_config
-from .spec import summarize
 from .state import ContainerState, Task, describe_state, oom_kills
 
 
@@ -77,6 +76,9 @@ def inspect_container(conn: Connection, container_id: str) -> ContainerInspectio
     """Everything about one container: its row (with an OOM kill of a stopped task), image
     digest, the configuration ocirt stored, a summary of the effective spec, runtime and
     snapshot, and the log path."""
+    from . import networking
+    from .spec import summarize
+
     container = get_container(conn, container_id)
     task = tasks.get_process(conn, container_id)
     row = _row(container, task)

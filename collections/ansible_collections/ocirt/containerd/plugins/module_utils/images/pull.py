@@ -9,13 +9,10 @@ is kept and the next run takes it over, so it resumes instead of starting again.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Mapping, Optional, TypedDict
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, TypedDict
 
 from ..api import leases
 from ..common.defaults import DEFAULT_REGISTRY_CONFIG_PATH, DEFAULT_SNAPSHOTTER
-from ..hosts_toml.reader import RegistryHost, registry_hosts
-from ..registry.auth import Credentials, credentials_from_docker_config
-from ..registry.client import RegistryClient
 from ..registry.reference import Reference, parse_reference
 from ..transport.connection import Connection
 from .ingest import (
@@ -28,6 +25,10 @@ from .ingest import (
     record_image,
 )
 from .platforms import parse as parse_platform
+
+if TYPE_CHECKING:  # the registry client (http.client, ssl, hosts.toml) loads when one is made
+    from ..hosts_toml.reader import RegistryHost
+    from ..registry.client import RegistryClient
 
 DEFAULT_CONFIG_PATH = DEFAULT_REGISTRY_CONFIG_PATH
 SOURCE_LABEL = "containerd.io/distribution.source."
@@ -44,6 +45,12 @@ class RegistryAccess:
     timeout: float = 60.0
 
     def client(self, reference: Reference) -> RegistryClient:
+        """A client of the registry of ``reference``; a container whose image is present
+        never makes one, so `run` and the container module do not load it."""
+        from ..hosts_toml.reader import registry_hosts
+        from ..registry.auth import Credentials, credentials_from_docker_config
+        from ..registry.client import RegistryClient
+
         if self.username:
             creds = Credentials(self.username, self.password)
         else:

@@ -40,6 +40,9 @@ except ImportError as exc:  # reported by front ends as a missing requirement
     grpc = None
     GRPC_IMPORT_ERROR = str(exc)
 
+#: grpc_connectivity_state's READY, as grpc's C core reports it (cygrpc.ConnectivityState)
+_READY = 2
+
 DEFAULT_TIMEOUT = 30.0
 MAX_MESSAGE_SIZE = 16 * 1024 * 1024  # containerd's default, both ways
 PROBE_EVERY = 1.0  # seconds between looks at the socket while a call waits for containerd
@@ -256,7 +259,10 @@ class Connection:
         stub = self._stub(method)
         deadline = timeout or self.timeout
         try:
-            raw = self._answer(stub.future(payload, timeout=deadline, metadata=md))
+            if self._connected():
+                raw = stub(payload, timeout=deadline, metadata=md)
+            else:
+                raw = self._answer(stub.future(payload, timeout=deadline, metadata=md))
         except grpc.RpcError as exc:
             if not self._reachable_again(exc):
                 raise self._translate(exc, method) from None
@@ -268,6 +274,21 @@ class Connection:
             except grpc.RpcError as exc2:
                 raise self._translate(exc2, method) from None
         return decode_reply(method, raw)
+
+    def _connected(self) -> bool:
+        """True while the channel has a working connection to containerd (READY).
+
+        A call on such a connection is sent in the calling thread (grpc's blocking call,
+        about 40% cheaper than a future, which starts grpc's channel thread for each
+        sequential call): if containerd dies, the kernel closes the connection and grpc
+        fails the call at once. Any other state means a connection is being (re)made, where
+        a dying daemon's socket can accept without answering; those calls wait through
+        ``_answer``, which looks at the socket meanwhile. A grpc without the (long-standing)
+        cygrpc channel attribute always takes that path.
+        """
+        core = getattr(self._channel, "_channel", None)
+        check = getattr(core, "check_connectivity_state", None)
+        return check is not None and check(False) == _READY
 
     def _answer(self, future: Any) -> bytes:
         """Wait for a unary call's answer, its deadline, or the daemon's death.

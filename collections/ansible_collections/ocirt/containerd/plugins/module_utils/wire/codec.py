@@ -38,6 +38,8 @@ def encode_varint(value: int) -> bytes:
 
 def decode_varint(data: bytes, pos: int) -> Tuple[int, int]:
     """Return (unsigned value, next position)."""
+    if pos < len(data) and data[pos] < 0x80:  # one byte: most tags and lengths
+        return data[pos], pos + 1
     result = 0
     shift = 0
     while True:

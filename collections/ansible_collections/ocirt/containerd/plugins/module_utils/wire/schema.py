@@ -150,20 +150,25 @@ def _encode_one(number: int, type_: Union[Scalar, Message], value: Any) -> bytes
     return codec.encode_len(number, type_.encode(value))
 
 
-def _decode_one(
-    type_: Union[Scalar, Message], wire_type: int, raw: codec.RawValue, where: str
-) -> Any:
+class WrongWireType(codec.DecodeError):
+    """A field sent with another wire type than its schema's; Message.decode names it."""
+
+    def __init__(self, wire_type: int, expected: int) -> None:
+        super().__init__(f"wire type {wire_type}, expected {expected}")
+
+
+def _decode_one(type_: Union[Scalar, Message], wire_type: int, raw: codec.RawValue) -> Any:
     if isinstance(type_, Scalar):
         if wire_type != type_.wire_type:
-            raise codec.DecodeError(f"{where}: wire type {wire_type}, expected {type_.wire_type}")
+            raise WrongWireType(wire_type, type_.wire_type)
         return type_.decode(raw)
-    return type_.decode(_length_delimited(wire_type, raw, where))
+    return type_.decode(_length_delimited(wire_type, raw))
 
 
-def _length_delimited(wire_type: int, raw: codec.RawValue, where: str) -> bytes:
+def _length_delimited(wire_type: int, raw: codec.RawValue) -> bytes:
     """The bytes of a LEN field (a message, a map entry, a packed run); else a DecodeError."""
     if wire_type != codec.LEN or isinstance(raw, int):
-        raise codec.DecodeError(f"{where}: wire type {wire_type}, expected {codec.LEN}")
+        raise WrongWireType(wire_type, codec.LEN)
     return raw
 
 
@@ -194,6 +199,10 @@ class Message:
         self.fields: List[Field] = []
         self._by_number: Dict[int, Field] = {}
         self._by_name: Dict[str, Field] = {}
+        # the empty form, made once: immutable defaults copied, lists and maps made anew
+        self._scalars: Dict[str, Any] = {}
+        self._lists: List[str] = []
+        self._maps: List[str] = []
         self.extend(fields)
 
     def extend(self, fields: Sequence[Field]) -> None:
@@ -204,13 +213,24 @@ class Message:
             self.fields.append(f)
             self._by_number[f.number] = f
             self._by_name[f.name] = f
+            if isinstance(f.type, MapOf):
+                self._maps.append(f.name)
+            elif f.repeated:
+                self._lists.append(f.name)
+            else:
+                self._scalars[f.name] = f.default()  # a scalar's default, or None
 
     def __repr__(self) -> str:
         return f"Message({self.full_name})"
 
     def empty(self) -> Dict[str, Any]:
         """The decoded form of an empty message: every field at its default."""
-        return {f.name: f.default() for f in self.fields}
+        result = dict(self._scalars)
+        for name in self._lists:
+            result[name] = []
+        for name in self._maps:
+            result[name] = {}
+        return result
 
     def encode(self, value: Optional[Mapping[str, Any]]) -> bytes:
         if value is None:
@@ -218,16 +238,26 @@ class Message:
         unknown = set(value) - set(self._by_name)
         if unknown:
             raise KeyError(f"{self.full_name} has no field {', '.join(sorted(unknown))}")
-        out = bytearray()
+        # the parts are joined once: a Content.Write of 1 MiB copies its data once, not thrice
+        parts: List[bytes] = []
         for f in self.fields:
             v = value.get(f.name)
             if v is None:
                 continue
             try:
-                out += self._encode_field(f, v)
+                if isinstance(f.type, Scalar) and f.type.wire_type == codec.LEN and not f.repeated:
+                    if v != f.type.default:  # proto3: default values are not sent
+                        payload = f.type.encode(v)
+                        parts += (
+                            codec.encode_tag(f.number, codec.LEN),
+                            codec.encode_varint(len(payload)),
+                            payload,
+                        )
+                else:
+                    parts.append(self._encode_field(f, v))
             except (TypeError, ValueError, struct.error) as exc:
                 raise type(exc)(f"{self.full_name}.{f.name}: {exc}") from None
-        return bytes(out)
+        return b"".join(parts)
 
     @staticmethod
     def _encode_field(f: Field, v: Any) -> bytes:
@@ -255,11 +285,15 @@ class Message:
 
     def decode(self, data: bytes) -> Dict[str, Any]:
         result = self.empty()
+        f: Optional[Field] = None
         try:
             for number, wire_type, raw in codec.iter_fields(data):
                 f = self._by_number.get(number)
                 if f is not None:  # else a newer peer's field: ignore, as protobuf does
                     self._decode_field(result, f, wire_type, raw)
+        except WrongWireType as exc:  # the field's own, not one of a message inside it
+            name = f.name if f is not None else "?"
+            raise codec.DecodeError(f"{self.full_name}.{name}: {exc}") from None
         except codec.DecodeError as exc:
             raise codec.DecodeError(f"{self.full_name}: {exc}") from None
         return result
@@ -267,17 +301,16 @@ class Message:
     def _decode_field(
         self, result: Dict[str, Any], f: Field, wire_type: int, raw: codec.RawValue
     ) -> None:
-        where = f"{self.full_name}.{f.name}"
         t = f.type
         if isinstance(t, MapOf):
-            key, value = t.decode_entry(_length_delimited(wire_type, raw, where))
+            key, value = t.decode_entry(_length_delimited(wire_type, raw))
             result[f.name][key] = value
         elif not f.repeated:
-            result[f.name] = _decode_one(t, wire_type, raw, where)
+            result[f.name] = _decode_one(t, wire_type, raw)
         elif isinstance(t, Scalar) and t.packable and wire_type == codec.LEN:
-            result[f.name].extend(_iter_packed(t, _length_delimited(wire_type, raw, where)))
+            result[f.name].extend(_iter_packed(t, _length_delimited(wire_type, raw)))
         else:
-            result[f.name].append(_decode_one(t, wire_type, raw, where))
+            result[f.name].append(_decode_one(t, wire_type, raw))
 
 
 class Proto:
