@@ -220,6 +220,22 @@ HEADER = (
 )
 
 
+def growth(rows: List[Row], label: str) -> List[str]:
+    """What one node more costs (the slope) and the largest fleet against the smallest."""
+    first = slope([(r.nodes, r.first) for r in rows])
+    noop = slope([(r.nodes, r.noop) for r in rows])
+    if first is None or noop is None:
+        return []
+    small = min(rows, key=lambda r: r.nodes)
+    large = max(rows, key=lambda r: r.nodes)
+    return [
+        f"  {label}: +1 node adds {first:.2f} s to the first converge, {noop:.2f} s to the "
+        f"no-op (slope over N={','.join(str(r.nodes) for r in rows)}); N={large.nodes} takes "
+        f"{large.first / small.first:.1f}x / {large.noop / small.noop:.1f}x the time of "
+        f"N={small.nodes}"
+    ]
+
+
 def table(rows: List[Row], args: argparse.Namespace, series: str) -> List[str]:
     lines = [
         f"{len(rows)} fleets, containerd {series}, forks={args.forks}, local connection; "
@@ -233,15 +249,7 @@ def table(rows: List[Row], args: argparse.Namespace, series: str) -> List[str]:
             f"{f'{r.running}/{r.nodes}':>8} {f'{r.changed_first}/{r.changed_noop}':>17}"
         )
     for way, label in WAYS.items():
-        mine = [r for r in rows if r.way == way]
-        first = slope([(r.nodes, r.first) for r in mine])
-        noop = slope([(r.nodes, r.noop) for r in mine])
-        if first is not None and noop is not None:
-            sizes = sorted({r.nodes for r in mine})
-            lines.append(
-                f"  +1 node ({label}, slope over N={','.join(map(str, sizes))}): "
-                f"first {first:+.2f} s, no-op {noop:+.2f} s"
-            )
+        lines += growth([r for r in rows if r.way == way], label)
     return lines
 
 
