@@ -2,7 +2,7 @@
 the play manages there (config.toml, socket, root/state, certs.d, CNI, crictl.yaml, pid and
 log files, the demo image archive), so the machine's own containerd is never touched, and
 the clean-up of the daemon the play started and of the containers it ran. Used by the role
-tests and by bench/site_noop.py."""
+tests, bench/converge.py and bench/fleet.py (one root per simulated node)."""
 
 from __future__ import annotations
 
@@ -57,10 +57,11 @@ def remove_containers(ctr: List[str]) -> None:
 
 
 @contextmanager
-def site_root() -> Iterator[Path]:
-    """A temporary root (short: socket paths), and afterwards the daemon the play started
-    stopped, the shims that outlive it killed, mounts undone, the root removed."""
-    path = Path(tempfile.mkdtemp(prefix="ocirt-role-", dir="/tmp"))
+def site_root(parent: str = "/tmp") -> Iterator[Path]:
+    """A temporary root under ``parent`` (short: socket paths), and afterwards the daemon
+    the play started stopped, the shims that outlive it killed, mounts undone, the root
+    removed."""
+    path = Path(tempfile.mkdtemp(prefix="ocirt-role-", dir=parent))
     try:
         yield path
     finally:
