@@ -29,7 +29,7 @@ role has one, with its defaults: ``containerd_profile`` (plain-host or kubernete
 agent's path on the host), ``ocirt_agent_packages`` (false: the host has the agent's
 packages already), ``ocirt_archive_dir`` (where image archives go on the host),
 ``demo_image_archive`` (the archive on the controller), ``demo_image_name``,
-``demo_container``, ``demo_memory``.
+``demo_container``, ``demo_command`` (default: the image's), ``demo_memory``.
 """
 
 import io
@@ -180,6 +180,11 @@ ocirt.state(
                 "pull": "never",
                 "restart_policy": "always",
                 "memory": setting("demo_memory", "64m"),
+                **(
+                    {"command": setting("demo_command", None)}
+                    if host.data.get("demo_command")
+                    else {}
+                ),
             }
         ],
     },
