@@ -47,6 +47,7 @@ COMMANDS = {
     "logs": "logs_command",
     **dict.fromkeys(["pod", "pods"], "pod_command"),
     **dict.fromkeys(["apply", "diff", "schema"], "state_command"),
+    "node": "node_command",
     **dict.fromkeys(["network", "port"], "network_command"),
     **dict.fromkeys(["wait", "kill", "top", "pause", "unpause", "cp"], "task_commands"),
 }

@@ -63,6 +63,22 @@ class ContainerdContainers(_AgentFact):
     words = ("ps", "-a")
 
 
+def guarded(plan: StringCommand, needs: Tuple[str, ...], commands: Tuple[str, ...]) -> Any:
+    """``plan``, or ``null`` (unknown) while a file of ``needs`` or a program of
+    ``commands`` is not on the host yet (an earlier operation of the deploy puts it
+    there, which pyinfra's prepare phase has not run)."""
+    tests: List[Any] = []
+    for path in needs:
+        tests += ["&&"] if tests else []
+        tests += ["[", "-e", QuoteString(path), "]"]
+    for program in commands:
+        tests += ["&&"] if tests else []
+        tests += ["command", "-v", QuoteString(program), ">/dev/null"]
+    if not tests:
+        return plan
+    return StringCommand("if", *tests, ";", "then", plan, ";", "else", "echo", "null", ";", "fi")
+
+
 class ContainerdPlan(_AgentFact):
     """The plan of a state document on the host: ``ocirt diff -f SRC --json``, the
     ``ocirt.state/v1`` shape (README, "The JSON shape").
@@ -88,12 +104,25 @@ class ContainerdPlan(_AgentFact):
         args = ["diff", "--json", "-f", src] + (["--prune"] if prune else [])
         # exit 2 (drift) is an answer, not a failure: only 2 becomes 0
         plan = StringCommand(command(python, agent, args, address, namespace), "|| [ $? -eq 2 ]")
-        if not needs:
-            return plan
-        tests: List[Any] = []
-        for path in needs:
-            tests += ["&&"] if tests else []
-            tests += ["[", "-e", QuoteString(path), "]"]
-        return StringCommand(
-            "if", *tests, ";", "then", plan, ";", "else", "echo", "null", ";", "fi"
-        )
+        return guarded(plan, needs, ())
+
+
+class ContainerdNodePlan(_AgentFact):
+    """The plan of a node document (containerd installed, configured, its registries, its
+    service) on the host: ``ocirt node diff -f - --json``, the ``ocirt.state/v1`` shape.
+    The document goes on standard input (``_stdin=Document(doc)``). ``needs`` (files) and
+    ``commands`` (programs, such as ``containerd`` for a config or service section): while
+    one is not on the host, the plan is ``None``, unknown."""
+
+    def command(
+        self,
+        address: Optional[str] = None,
+        namespace: Optional[str] = None,  # not used: containerd itself has none
+        agent: str = AGENT_PATH,
+        python: str = PYTHON,
+        needs: Tuple[str, ...] = (),
+        commands: Tuple[str, ...] = (),
+    ) -> StringCommand:
+        args = ["node", "diff", "--json", "-f", "-"]
+        plan = StringCommand(command(python, agent, args, address), "|| [ $? -eq 2 ]")
+        return guarded(plan, needs, commands)

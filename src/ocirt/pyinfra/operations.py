@@ -1,6 +1,8 @@
-"""Operations: namespaces, images and containers of a host, as the modules declare them.
+"""Operations: containerd itself, and the namespaces, images and containers of a host, as
+the modules declare them.
 
-``namespace``, ``image``, ``container``, ``containers`` and ``state`` are one mechanism:
+``namespace``, ``network``, ``image``, ``container``, ``containers``, ``pod`` and ``state``
+are one mechanism:
 each builds a state document (README, "Declared state") whose entries take exactly the
 options of the module of the same name (``image=`` and ``container=`` where a module says
 ``name``: pyinfra reserves ``name``), asks the host for its plan (the
@@ -13,6 +15,15 @@ The body of a pyinfra operation runs on the controller, during change detection 
 at execution (pyinfra does not cache facts): the plan is made again just before ``apply``,
 which plans once more itself, so a host that changed in between is not trampled.
 
+``install``, ``config``, ``registry``, ``service`` (and ``node``, all four at once) are the
+same mechanism over a node document (``ocirt node diff|apply``, src/ocirt/cli/
+node_document.py), whose sections take exactly the options of the modules of those names.
+A config.toml change restarts containerd as the role's handler does: give the operations
+whose change needs a restart to ``service(restart_if=[...])`` (an operation counts when it
+changed something: its ``did_change`` once it ran, its ``will_change`` in ``--dry``), or
+declare them in one ``node`` operation, which restarts when its install or config section
+says ``restart_required``.
+
 ``agent`` puts the node agent and what it needs (Debian's python3-grpcio, python3-tomlkit,
 python3-yaml, with pyinfra's apt operations) on the host; run it first.
 
@@ -24,15 +35,18 @@ Every operation takes ``address`` (containerd's socket; default: host data
 
 from __future__ import annotations
 
-from typing import Any, Dict, Generator, List, Mapping, Optional
+from typing import Any, Callable, Dict, Generator, List, Mapping, Optional, Sequence
 
 from ansible_collections.ocirt.containerd.plugins.module_utils.state import outcome
 from pyinfra import host, logger
 from pyinfra.api import HiddenValue, OperationValueError, StringCommand, operation
+from pyinfra.api.operation import OperationMeta
 from pyinfra.operations import apt, files
 
+from ocirt.cli import node_document
+
 from .agent import AGENT_PATH, PACKAGES, PYTHON, Document, command, local_agent
-from .facts import ContainerdPlan
+from .facts import ContainerdNodePlan, ContainerdPlan
 
 Entry = Dict[str, Any]
 
@@ -66,7 +80,10 @@ def _reveal(value: Any) -> Any:
     return value
 
 
-def _show(plan: outcome.StateReport, namespace: str) -> None:
+Differ = Callable[[outcome.EntryOutcome, str], List[str]]
+
+
+def _show(plan: outcome.StateReport, namespace: str, differ: Differ = outcome.diff_lines) -> None:
     """Log what will change, and with ``--diff`` each changed entry's before/after."""
     prefix = host.print_prefix
     for line in outcome.summary_lines(plan, namespace):
@@ -75,7 +92,7 @@ def _show(plan: outcome.StateReport, namespace: str) -> None:
         return
     for entry in plan["entries"]:
         if entry["changed"]:
-            for text in outcome.diff_lines(entry, namespace):
+            for text in differ(entry, namespace):
                 logger.info(f"{prefix}    {text}")
 
 
@@ -215,3 +232,168 @@ def containers(
     ]
     document = {"group": group, "prune": purge, "containers": items}
     yield from _converge(document, address, namespace)
+
+
+@operation()
+def network(
+    network: str,
+    address: Optional[str] = None,
+    **options: Any,
+) -> Generator[Any, None, None]:
+    """A CNI bridge network, as ``ocirt.containerd.network`` (``network`` is its ``name``;
+    ``state``, ``subnet``, ``gateway``, ``bridge``, ... every option of the module)."""
+    yield from _converge({"networks": [_entry(network, options)]}, address, None)
+
+
+@operation()
+def pod(
+    pod: str,
+    address: Optional[str] = None,
+    **options: Any,
+) -> Generator[Any, None, None]:
+    """A CRI pod, as ``ocirt.containerd.pod`` (``pod`` is its ``name``; ``state``,
+    ``containers``, ``networks``, ... every option of the module, and the registry
+    credentials)."""
+    yield from _converge({"pods": [_entry(pod, options)]}, address, None)
+
+
+# -- containerd itself: the node document -------------------------------------------------
+
+
+def _given(options: Mapping[str, Any]) -> Dict[str, Any]:
+    return {k: v for k, v in options.items() if v is not None}
+
+
+def _guards(document: Mapping[str, Any]) -> Dict[str, Any]:
+    """What must be on the host before a config or service section can be planned: the
+    containerd binary it names, else a ``containerd`` on PATH (an earlier install operation
+    puts it there); until then the plan is unknown and the apply plans it."""
+    needs: List[str] = []
+    commands: List[str] = []
+    for key, binary in (("config", "containerd_binary"), ("service", "binary")):
+        if key in document:
+            if document[key].get(binary):
+                needs.append(document[key][binary])
+            else:
+                commands.append("containerd")
+    return {"needs": tuple(dict.fromkeys(needs)), "commands": tuple(dict.fromkeys(commands))}
+
+
+def _converge_node(
+    document: Mapping[str, Any], address: Optional[str]
+) -> Generator[Any, None, None]:
+    """Plan the node document and yield its ``node apply`` if the plan changes anything.
+    The document goes on standard input, never in a command line."""
+    settings = _settings(address, None)
+    del settings["namespace"]
+    stdin = Document(_reveal(document))
+    plan = host.get_fact(ContainerdNodePlan, **settings, **_guards(document), _stdin=stdin)
+    if plan is not None and not plan["changed"]:
+        host.noop(outcome.summary_lines(plan, "")[0])
+        return
+    if plan is None:
+        logger.info(f"{host.print_prefix}no agent or no containerd yet: the apply plans")
+    else:
+        _show(plan, "", node_document.diff_lines)
+    words = ["node", "apply", "-f", "-"]
+    apply = command(settings["python"], settings["agent"], words, settings["address"])
+    yield StringCommand(apply, _stdin=stdin)
+
+
+@operation()
+def install(address: Optional[str] = None, **options: Any) -> Generator[Any, None, None]:
+    """containerd, runc and the CNI plugins (and crictl), as ``ocirt.containerd.install``
+    (``method``, ``packages``, ``package_versions``, ``update_cache``, ``containerd``,
+    ``runc``, ``cni_plugins``, ``crictl``, ``prefix``, ... every option of the module)."""
+    yield from _converge_node({"install": _given(options)}, address)
+
+
+@operation()
+def config(address: Optional[str] = None, **options: Any) -> Generator[Any, None, None]:
+    """containerd's config.toml, as ``ocirt.containerd.config`` (``path``, ``settings``,
+    ``config_version``, ``containerd_binary``, ``systemd_cgroup``, ``disabled_plugins``, ...
+    every option of the module). While containerd is not installed the plan is unknown
+    (``--dry`` shows a change)."""
+    yield from _converge_node({"config": _given(options)}, address)
+
+
+@operation()
+def registry(
+    host: str, address: Optional[str] = None, **options: Any
+) -> Generator[Any, None, None]:
+    """One registry host's hosts.toml, as ``ocirt.containerd.registry`` (``host``,
+    ``config_path``, ``state``, ``server``, ``mirrors``, ``ca``, ``header``, ... every option
+    of the module). containerd reads it on every pull: no restart."""
+    yield from _converge_node({"registries": [{"host": host, **_given(options)}]}, address)
+
+
+def _restart_wanted(restart_if: Sequence[Any]) -> Dict[str, bool]:
+    """(``restart_if`` as booleans, whether an operation of it is still to run and will
+    change). An operation counts when it changed something: ``did_change`` once it ran; in
+    pyinfra's prepare phase (``--dry``, change detection) it has not, and ``will_change``
+    says whether it would."""
+    values = []
+    pending = False
+    for value in restart_if:
+        if isinstance(value, OperationMeta):
+            if value.is_complete():
+                values.append(value.did_change())
+            else:
+                pending = pending or value.will_change
+                values.append(False)
+        else:
+            values.append(bool(value))
+    return {"any": any(values), "pending": pending}
+
+
+@operation()
+def service(
+    restart_if: Sequence[Any] = (),
+    address: Optional[str] = None,
+    **options: Any,
+) -> Generator[Any, None, None]:
+    """containerd running (or stopped), as ``ocirt.containerd.service`` (``state``,
+    ``manager``, ``enabled``, ``binary``, ``config_path``, ``unit_path``, ``proxy``, ...
+    every option of the module).
+
+    + restart_if: restart a running containerd when any value is true; a value may be an
+      earlier operation of the deploy (``config = ocirt.config(...)``), true when it
+      changed something, as the role's handler restarts on ``restart_required``. The
+      module's guard holds: no restart when containerd started after the configuration and
+      the binary last changed. In ``--dry`` a restart_if operation that would change makes
+      the plan show the restart (its file is not written yet).
+    """
+    wanted = _restart_wanted(restart_if)
+    section = _given(options)
+    if wanted["pending"] and section.get("state", "started") == "started":
+        section["state"] = "restarted"
+    elif wanted["any"]:
+        section["restart_if"] = [True]
+    yield from _converge_node({"service": section}, address)
+
+
+@operation()
+def node(
+    install: Optional[Mapping[str, Any]] = None,
+    config: Optional[Mapping[str, Any]] = None,
+    registries: Optional[List[Mapping[str, Any]]] = None,
+    service: Optional[Mapping[str, Any]] = None,
+    address: Optional[str] = None,
+) -> Generator[Any, None, None]:
+    """A whole node document: each section (the options of the module of its name) planned
+    and applied in the order install, config, registries, service; the service restarted
+    when the install or config section needs it (``restart_required``), as the role does.
+
+    + install, config, service: mappings of the modules' options
+    + registries: a list of ``registry`` options, one per host
+    """
+    document: Dict[str, Any] = {
+        k: v
+        for k, v in (("install", install), ("config", config), ("service", service))
+        if v is not None
+    }
+    if registries:
+        document["registries"] = list(registries)
+    if not document:
+        raise OperationValueError("node: give at least one of install, config, registries, service")
+    yield from _converge_node(document, address)
