@@ -18,23 +18,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
 
+from demo_image import write_archive  # this script's directory is on sys.path
 from harness.cri import pause_image
-from harness.images import write_oci_archive
 
 
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print(__doc__, file=sys.stderr)
         return 2
-    path, name = Path(argv[0]), argv[1]
-    tmp = path.with_name(path.name + ".tmp")
-    write_oci_archive(pause_image(), tmp, ref_name=name)
-    if path.exists() and path.read_bytes() == tmp.read_bytes():
-        tmp.unlink()
-        print("unchanged")
-    else:
-        tmp.replace(path)
-        print("written")
+    print(write_archive(pause_image(), Path(argv[0]), argv[1]))
     return 0
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any, Callable, Optional, Tuple
 
@@ -86,3 +87,19 @@ def forwarded(host: Any) -> Callable[[int], Tuple[str, int]]:
         return mine[0]["address"], int(ports[str(port)])
 
     return reach
+
+
+def _eventually(probe: Callable[[], Optional[str]], seconds: float) -> Optional[str]:
+    deadline = time.monotonic() + seconds
+    while True:
+        wrong = probe()
+        if wrong is None or time.monotonic() > deadline:
+            return wrong
+        time.sleep(3)
+
+
+@pytest.fixture(scope="session")
+def eventually() -> Callable[[Callable[[], Optional[str]], float], Optional[str]]:
+    """eventually(probe, seconds): run ``probe`` (None: passed, else what is wrong) every
+    3 s until it passes or the time is up; its last complaint, or None."""
+    return _eventually

@@ -11,39 +11,32 @@ ocirt_test_http.
 
 from __future__ import annotations
 
+import functools
 import json
-import time
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 
-def _pods(host: Any, agent: str) -> List[Dict[str, Any]]:
-    return json.loads(host.check_output("python3 %s pod ls --json", agent))
+def _wrong(host: Any, agent: str, wanted: List[Dict[str, Any]]) -> Optional[str]:
+    pods = json.loads(host.check_output("python3 %s pod ls --json", agent))
+    wrong: List[str] = []
+    for want in wanted:
+        name, pod_ns = want["name"], want.get("pod_namespace", "default")
+        found = [p for p in pods if p["name"] == name and p["pod_namespace"] == pod_ns]
+        if not found:
+            wrong.append(f"no pod {pod_ns}/{name}")
+            continue
+        wrong += [] if found[0]["state"] == "ready" else [f"pod {name} is {found[0]['state']}"]
+        states = {c["name"]: c["state"] for c in found[0]["containers"]}
+        wrong += [
+            f"container {c} of {name} is {states.get(c, 'missing')}"
+            for c in want["containers"]
+            if states.get(c) != "running"
+        ]
+    return f"{wrong}; pods: {pods}" if wrong else None
 
 
-def _wrong(pods: List[Dict[str, Any]], want: Dict[str, Any]) -> List[str]:
-    name, pod_ns = want["name"], want.get("pod_namespace", "default")
-    found = [p for p in pods if p["name"] == name and p["pod_namespace"] == pod_ns]
-    if not found:
-        return [f"no pod {pod_ns}/{name} among {[p['name'] for p in pods]}"]
-    pod = found[0]
-    wrong = [] if pod["state"] == "ready" else [f"pod {name} is {pod['state']}"]
-    states = {c["name"]: c["state"] for c in pod["containers"]}
-    wrong += [
-        f"container {c} of {name} is {states.get(c, 'missing')}"
-        for c in want["containers"]
-        if states.get(c) != "running"
-    ]
-    return wrong
-
-
-def test_pods_ready(host: Any, declared: Any) -> None:
+def test_pods_ready(host: Any, declared: Any, eventually: Any) -> None:
     wanted = declared.need("ocirt_test_pods")
     agent = declared.need("ocirt_test_agent")
-    deadline = time.monotonic() + 60
-    while True:
-        pods = _pods(host, agent)
-        wrong = [w for want in wanted for w in _wrong(pods, want)]
-        if not wrong or time.monotonic() > deadline:
-            break
-        time.sleep(3)
-    assert not wrong, f"{wrong}; pods: {pods}"
+    wrong = eventually(functools.partial(_wrong, host, agent, wanted), 60)
+    assert wrong is None, wrong
