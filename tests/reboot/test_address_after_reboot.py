@@ -41,15 +41,15 @@ def test_a_reboot_keeps_the_address(web, host_netns):
     pinned = {"networks": [{"name": "web", "ipv4_address": "10.7.61.9"}]}
     attach.setup(web, two, "two", pinned, "two")
 
-    _reboot(one)
-    _reboot(two)
-    assert not netns.is_pinned(one.netns)
-    again = attach.setup(web, one, "one", config, "one")
-    assert result_cache.addresses(again["web"]) == ["10.7.61.2"]  # not the next free one
-    assert result_cache.addresses(attach.setup(web, two, "two", pinned, "two")["web"]) == [
-        "10.7.61.9"
-    ]
-    assert netns.is_pinned(one.netns) and "18200" in host_netns.iptables_save()
-
-    assert attach.teardown(web, one, config) and attach.teardown(web, two, pinned)
+    try:
+        _reboot(one)
+        _reboot(two)
+        assert not netns.is_pinned(one.netns)
+        again = attach.setup(web, one, "one", config, "one")
+        assert result_cache.addresses(again["web"]) == ["10.7.61.2"]  # not the next free one
+        second = attach.setup(web, two, "two", pinned, "two")
+        assert result_cache.addresses(second["web"]) == ["10.7.61.9"]
+        assert netns.is_pinned(one.netns) and "18200" in host_netns.iptables_save()
+    finally:
+        assert attach.teardown(web, one, config) and attach.teardown(web, two, pinned)
     assert result_cache.entries(web) == []
