@@ -14,25 +14,29 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
 
-from harness.images import busybox_image, write_oci_archive
+from harness.images import Image, busybox_image, write_oci_archive
 
 DEFAULT_NAME = "ocirt.test/molecule/busybox:1"
+
+
+def write_archive(image: Image, path: Path, name: str) -> str:
+    """Write ``image`` as an OCI archive named ``name`` to ``path`` unless the same bytes are
+    there already; "written" or "unchanged"."""
+    tmp = path.with_name(path.name + ".tmp")
+    write_oci_archive(image, tmp, ref_name=name)
+    if path.exists() and path.read_bytes() == tmp.read_bytes():
+        tmp.unlink()
+        return "unchanged"
+    tmp.replace(path)
+    return "written"
 
 
 def main(argv: list[str]) -> int:
     if not 1 <= len(argv) <= 2:
         print(__doc__, file=sys.stderr)
         return 2
-    path = Path(argv[0])
     name = argv[1] if len(argv) == 2 else DEFAULT_NAME
-    tmp = path.with_name(path.name + ".tmp")
-    write_oci_archive(busybox_image(), tmp, ref_name=name)
-    if path.exists() and path.read_bytes() == tmp.read_bytes():
-        tmp.unlink()
-        print("unchanged")
-    else:
-        tmp.replace(path)
-        print("written")
+    print(write_archive(busybox_image(), Path(argv[0]), name))
     return 0
 
 

@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
 """Start and stop the qemu VMs of a Molecule scenario (used by molecule/shared/*.yml).
 
-    vmctl.py start --dir DIR NAME [NAME ...]   boot VMs, wait for SSH, print JSON
+    vmctl.py start --dir DIR [--forward NAME:PORT ...] NAME [NAME ...]
+                                               boot VMs, wait for SSH, print JSON
     vmctl.py stop --dir DIR [NAME ...]         kill them and delete their overlays
     vmctl.py status --dir DIR                  what runs
     vmctl.py leaks [--glob PATTERN]            any qemu of the base image, or overlay, left?
 
 Each VM lives in DIR/NAME/: a qcow2 overlay of the read-only base image built by
-build-base-image.sh, qemu's pid file, the serial console log and the forwarded SSH port.
+build-base-image.sh, qemu's pid file, the serial console log, the forwarded SSH port and
+``forwards.json``: each ``--forward NAME:PORT`` (a TCP port of the VM, such as one a
+container publishes) gets a free port on the host's 127.0.0.1 (``hostfwd``), recorded there
+and in the instance's ``forwarded_ports`` ({"PORT": host port}) of the printed JSON, which
+the create playbook writes to Molecule's instance config for testinfra.
 All VMs of one call start at once (qemu -daemonize), then one loop waits for every SSH
 banner: no per-VM polling processes competing with the emulated CPUs for the host's cores.
 Only the standard library: this runs with whatever Python runs Ansible.
@@ -75,8 +80,14 @@ def serial_tail(vm: Path, lines: int = 25) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
-def launch(vm: Path, name: str, args: argparse.Namespace) -> int:
-    """Start one VM in the background; returns its SSH port."""
+def hostfwd(ssh_port: int, forwards: dict[int, int]) -> str:
+    """qemu's user network with SSH and every other forwarded port on the host's loopback."""
+    rules = [(ssh_port, 22), *((host, guest) for guest, host in sorted(forwards.items()))]
+    return "user,id=n0," + ",".join(f"hostfwd=tcp:127.0.0.1:{h}-:{g}" for h, g in rules)
+
+
+def launch(vm: Path, name: str, args: argparse.Namespace) -> tuple[int, dict[int, int]]:
+    """Start one VM in the background; returns its SSH port and {VM port: host port}."""
     vm.mkdir(parents=True, exist_ok=True)
     disk = vm / "disk.qcow2"
     if not disk.exists():
@@ -101,13 +112,14 @@ def launch(vm: Path, name: str, args: argparse.Namespace) -> int:
     )
     for _attempt in range(5):
         port = free_port()
+        forwards = {guest: free_port() for guest in args.forward.get(name, [])}
         cmd = [
             "qemu-system-x86_64", "-name", name, "-machine", "pc", "-nodefaults",
             "-accel", args.accel, "-cpu", "max", "-smp", str(args.cpus), "-m", str(args.memory),
             "-kernel", str(args.base / "vmlinux"), "-initrd", str(args.base / "initrd.img"),
             "-append", append,
             "-drive", f"file={disk},if=virtio,cache=unsafe,discard=unmap",
-            "-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:22",
+            "-netdev", hostfwd(port, forwards),
             "-device", "virtio-net-pci,netdev=n0",
             "-device", "virtio-rng-pci",
             "-display", "none", "-serial", f"file:{vm / 'serial.log'}",
@@ -116,7 +128,8 @@ def launch(vm: Path, name: str, args: argparse.Namespace) -> int:
         res = subprocess.run(cmd, capture_output=True, text=True)
         if res.returncode == 0:
             (vm / "port").write_text(f"{port}\n")
-            return port
+            (vm / "forwards.json").write_text(json.dumps(forwards) + "\n")
+            return port, forwards
         if "forward" not in res.stderr:  # anything but a port taken meanwhile
             raise RuntimeError(f"qemu for {name} failed: {res.stderr.strip()}")
     raise RuntimeError(f"qemu for {name}: no free port after 5 attempts")
@@ -144,18 +157,29 @@ def missing_base_file(base: Path) -> Path | None:
     return None
 
 
-def launch_all(args: argparse.Namespace) -> dict[str, int]:
-    """Start every named VM that does not run yet (all at once); returns each one's SSH port."""
+def recorded_forwards(vm: Path) -> dict[int, int]:
+    """{VM port: host port} of a running VM, as launch recorded it."""
+    try:
+        return {int(g): h for g, h in json.loads((vm / "forwards.json").read_text()).items()}
+    except (OSError, ValueError):
+        return {}
+
+
+def launch_all(args: argparse.Namespace) -> tuple[dict[str, int], dict[str, dict[int, int]]]:
+    """Start every named VM that does not run yet (all at once); returns each one's SSH port
+    and forwarded ports."""
     ports: dict[str, int] = {}
+    forwards: dict[str, dict[int, int]] = {}
     for name in args.names:
         vm = args.dir / name
         if qemu_pid(vm):
-            ports[name] = int((vm / "port").read_text())
+            ports[name], forwards[name] = int((vm / "port").read_text()), recorded_forwards(vm)
             log(f"{name} already runs (port {ports[name]})")
         else:
-            ports[name] = launch(vm, name, args)
-            log(f"{name}: started, ssh on 127.0.0.1:{ports[name]}")
-    return ports
+            ports[name], forwards[name] = launch(vm, name, args)
+            extra = "".join(f", {g} on 127.0.0.1:{h}" for g, h in forwards[name].items())
+            log(f"{name}: started, ssh on 127.0.0.1:{ports[name]}{extra}")
+    return ports, forwards
 
 
 def poll_banners(vmdir: Path, ports: dict[str, int], ready: dict[str, float], t0: float) -> None:
@@ -185,8 +209,11 @@ def wait_for_ssh(args: argparse.Namespace, ports: dict[str, int], t0: float) -> 
         time.sleep(1)
 
 
-def instances(ports: dict[str, int], identity_file: Path) -> list[dict[str, object]]:
-    """What Molecule's create playbook reads for each instance."""
+def instances(
+    ports: dict[str, int], forwards: dict[str, dict[int, int]], identity_file: Path
+) -> list[dict[str, object]]:
+    """What Molecule's create playbook reads for each instance (Molecule itself ignores
+    ``forwarded_ports``; testinfra reads it from the instance config)."""
     return [
         {
             "instance": name,
@@ -194,6 +221,7 @@ def instances(ports: dict[str, int], identity_file: Path) -> list[dict[str, obje
             "user": "root",
             "port": port,
             "identity_file": str(identity_file),
+            "forwarded_ports": {str(g): h for g, h in sorted(forwards.get(name, {}).items())},
         }
         for name, port in ports.items()
     ]
@@ -206,14 +234,14 @@ def cmd_start(args: argparse.Namespace) -> int:
         return 1
     t0 = time.monotonic()
     try:
-        ports = launch_all(args)
+        ports, forwards = launch_all(args)
         ready = wait_for_ssh(args, ports, t0)
     except (RuntimeError, subprocess.CalledProcessError) as e:
         log(str(e))
         stop(args.dir, args.names)
         return 1
     identity = args.base / "id_ed25519"
-    print(json.dumps({"instances": instances(ports, identity), "boot_seconds": ready}))
+    print(json.dumps({"instances": instances(ports, forwards, identity), "boot_seconds": ready}))
     return 0
 
 
@@ -248,7 +276,7 @@ def wait_or_kill(vm: Path, pid: int) -> None:
 
 
 def delete_overlay(vm: Path) -> None:
-    """Remove the VM's directory: overlay, pid file, serial log and port."""
+    """Remove the VM's directory: overlay, pid file, serial log, ports."""
     if vm.exists():
         for f in vm.iterdir():
             f.unlink()
@@ -282,7 +310,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     for vm in sorted(p for p in args.dir.glob("*") if p.is_dir()):
         pid = qemu_pid(vm)
         port = (vm / "port").read_text().strip() if (vm / "port").exists() else None
-        out[vm.name] = {"pid": pid, "port": port}
+        out[vm.name] = {"pid": pid, "port": port, "forwarded_ports": recorded_forwards(vm)}
     print(json.dumps(out, indent=2))
     return 0
 
@@ -304,6 +332,27 @@ def cmd_leaks(args: argparse.Namespace) -> int:
     return 1 if leaks else 0
 
 
+def forward_spec(text: str) -> tuple[str, int]:
+    name, sep, port = text.rpartition(":")
+    if not sep or not name or not port.isdigit() or not 0 < int(port) < 65536 or port == "22":
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: want NAME:PORT, a VM's name and a TCP port 1-65535 other than 22"
+        )
+    return name, int(port)
+
+
+def forwards_by_vm(
+    specs: list[tuple[str, int]], names: list[str], parser: argparse.ArgumentParser
+) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for name, port in specs:
+        if name not in names:
+            parser.error(f"--forward {name}:{port}: {name} is not one of the VMs {names}")
+        if port not in out.setdefault(name, []):
+            out[name].append(port)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
@@ -323,7 +372,17 @@ def main(argv: list[str] | None = None) -> int:
             s.add_argument("--cpus", type=int, default=2)
             s.add_argument("--accel", default="tcg,thread=multi")
             s.add_argument("--timeout", type=int, default=600, help="seconds to wait for SSH")
+            s.add_argument(
+                "--forward",
+                action="append",
+                default=[],
+                type=forward_spec,
+                metavar="NAME:PORT",
+                help="also forward this TCP port of VM NAME from a free port of 127.0.0.1",
+            )
     args = p.parse_args(argv)
+    if args.fn is cmd_start:
+        args.forward = forwards_by_vm(args.forward, args.names, p)
     args.dir = args.dir.resolve()
     return args.fn(args)
 

@@ -15,12 +15,24 @@ its variable is not declared and is skipped when it is declared null (conftest.p
   ocirt's install manifest) or package
 - ocirt_test_offline: the node has no route beyond QEMU's user network (no package mirror)
 - ocirt_test_hostname: the node's host name
+- ocirt_test_addresses: [{container, interface, address}]: the container (in
+  ocirt_test_namespace) has that IPv4 address on that interface, as its own `ip` shows it
+  (polled, as above); a literal address, so the verify after the containerd restart and the
+  reboot checks that it is the same
+- ocirt_test_http: [{port, body}]: an HTTP GET from the controller to that TCP port of the
+  node (through the VM's forwarded port, conftest.forwarded) answers 200 with `body` in it
+  (polled up to 90 s: after a boot, ocirt-apply.service sets the networks up again)
+- ocirt_test_agent + ocirt_test_state_documents: `python3 AGENT diff -f DOC` exits 0 on the
+  node for each document (the node is as the state document declares)
 """
 
 from __future__ import annotations
 
+import functools
 import time
-from typing import Any, Dict, List
+import urllib.error
+import urllib.request
+from typing import Any, Dict, List, Optional
 
 import pytest
 import tomlkit
@@ -126,3 +138,56 @@ def test_offline(host: Any, declared: Any) -> None:
 def test_hostname(host: Any, declared: Any) -> None:
     name = declared.need("ocirt_test_hostname")
     assert host.check_output("hostname") == name
+
+
+def _address_missing(host: Any, ns: str, want: Dict[str, str]) -> Optional[str]:
+    name, ifname = want["container"], want["interface"]
+    res = host.run(
+        "ctr -n %s tasks exec --exec-id testinfra-ip-%s %s ip -4 -o addr show dev %s",
+        ns,
+        ifname,
+        name,
+        ifname,
+    )
+    words = res.stdout.split()
+    have = [words[i + 1].split("/")[0] for i, w in enumerate(words[:-1]) if w == "inet"]
+    if res.rc == 0 and want["address"] in have:
+        return None
+    return f"wanted {want['address']} on {ifname} of {name}; has {have or res.stderr.strip()}"
+
+
+def test_container_addresses(host: Any, declared: Any, eventually: Any) -> None:
+    ns = declared.need("ocirt_test_namespace")
+    for want in declared.need("ocirt_test_addresses"):
+        wrong = eventually(functools.partial(_address_missing, host, ns, want), 60)
+        assert wrong is None, wrong
+
+
+#: Straight to the address: a proxy from the environment must not take 127.0.0.1 elsewhere.
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def _http_wrong(address: str, port: int, body: str) -> Optional[str]:
+    try:
+        with _DIRECT.open(f"http://{address}:{port}/", timeout=5) as res:
+            got = f"{res.status} {res.read(4096).decode(errors='replace')}"
+    except (OSError, urllib.error.URLError) as e:
+        got = f"error {e}"
+    return None if got.startswith("200 ") and body in got else got
+
+
+def test_http_from_the_controller(
+    host: Any, declared: Any, forwarded: Any, eventually: Any
+) -> None:
+    for want in declared.need("ocirt_test_http"):
+        address, port = forwarded(int(want["port"]))
+        wrong = eventually(functools.partial(_http_wrong, address, port, want["body"]), 90)
+        assert wrong is None, f"node port {want['port']} (controller {address}:{port}): {wrong!r}"
+
+
+def test_state_documents_converged(host: Any, declared: Any) -> None:
+    docs = declared.need("ocirt_test_state_documents")
+    agent = declared.need("ocirt_test_agent")
+    for doc in docs:
+        res = host.run("python3 %s diff -f %s", agent, doc)
+        assert res.rc == 0, f"ocirt diff -f {doc}: rc {res.rc}\n{res.stdout}{res.stderr}"

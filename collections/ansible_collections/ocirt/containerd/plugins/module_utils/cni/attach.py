@@ -119,6 +119,17 @@ def _refuse_taken_ports(paths: CniPaths, key: str, wanted: List[Dict[str, Any]])
                     )
 
 
+def _ip_args(req: Request, cached: Optional[result_cache.CachedAttachment]) -> Dict[str, str]:
+    """The address asked of IPAM: the declared one, else, when the namespace is made again
+    for a container the result cache knows (a reboot empties /run; the cache and the
+    host-local lease on disk remain), the address it had: it comes back as it was after a
+    containerd restart, on the address other machines reach it by."""
+    if req.ipv4_address:
+        return {"IP": req.ipv4_address}
+    had = result_cache.addresses(cached.result) if cached is not None else []
+    return {"IP": had[0]} if len(had) == 1 else {}
+
+
 def _attach_one(
     paths: CniPaths, place: Where, req: Request, index: int, caps: Dict[str, Any], fresh: bool
 ) -> Dict[str, Any]:
@@ -128,8 +139,7 @@ def _attach_one(
         return cached.result
     networks = network_store.get(paths, req.name)
     _refuse_taken_ports(paths, place.key, caps["portMappings"])
-    args = {"IP": req.ipv4_address} if req.ipv4_address else {}
-    attachment = chain.Attachment(place.key, place.netns, ifname, caps, args)
+    attachment = chain.Attachment(place.key, place.netns, ifname, caps, _ip_args(req, cached))
     if cached is not None or not fresh:  # what a crash or a reboot left; a new
         chain.delete(paths, networks, attachment, req.name)  # namespace holds nothing
     return chain.add(paths, networks, attachment)
