@@ -76,6 +76,6 @@ def test_apply_brings_a_networked_container_back_after_a_reboot(
         again = ocirt("diff", "-f", str(doc), env=env)
         assert (again.returncode, again.stderr) == (0, ""), again
     finally:
-        DOCUMENT["containers"][0]["state"] = "absent"
-        doc.write_text(json.dumps({"containers": DOCUMENT["containers"]}))
+        gone = [{**DOCUMENT["containers"][0], "state": "absent"}]  # DOCUMENT is shared
+        doc.write_text(json.dumps({"containers": gone}))
         ocirt("apply", "-f", str(doc), env=env)
