@@ -177,18 +177,6 @@ def desired_hosts(values: Mapping[str, Any]) -> registry.DesiredHosts:
     return registry.DesiredHosts(hosts, values["config_path"], values["state"])
 
 
-def desired_config(values: Mapping[str, Any]) -> config.DesiredConfig:
-    return config.DesiredConfig(
-        path=values["path"],
-        settings=values["settings"],
-        options={name: values[name] for name in CONFIG_OPTIONS.names()},
-        config_version=values["config_version"],
-        containerd_binary=values["containerd_binary"],
-        validate=values["validate"],
-        backup=values["backup"],
-    )
-
-
 # -- plan, apply, report ------------------------------------------------------------------------
 
 
@@ -224,7 +212,7 @@ def _install(values: Mapping[str, Any], workdir: WorkDir, check: bool) -> Sectio
 
 
 def _config(values: Mapping[str, Any]) -> Section:
-    plan = config.plan(desired_config(values))
+    plan = config.plan(config.desired_from(values))
     after: config.ConfigOutcome = plan.after
     shown = (_lines(plan.before, mask_config_text), _lines(after.text, mask_config_text))
     needed = plan.changed and after.restart_required

@@ -259,18 +259,6 @@ FILE_SPEC: Dict[str, Dict[str, Any]] = {
 }
 
 
-def _desired(params: Dict[str, Any]) -> config.DesiredConfig:
-    return config.DesiredConfig(
-        path=params["path"],
-        settings=params["settings"],
-        options={name: params[name] for name in CONFIG_OPTIONS.names()},
-        config_version=params["config_version"],
-        containerd_binary=params["containerd_binary"],
-        validate=params["validate"],
-        backup=params["backup"],
-    )
-
-
 def _reporter(module: AnsibleModule) -> Callable[[Plan, Optional[Applied]], Dict[str, Any]]:
     def report(plan: Plan, applied: Optional[Applied]) -> Dict[str, Any]:
         outcome: config.ConfigOutcome = plan.after
@@ -300,7 +288,7 @@ def main() -> None:
     )
     if TOMLKIT_IMPORT_ERROR is not None:
         module.fail_json(msg=missing_required_lib("tomlkit"), exception=TOMLKIT_IMPORT_ERROR)
-    desired = _desired(module.params)
+    desired = config.desired_from(module.params)
     run_reconciler(
         module,
         lambda _conn: config.plan(desired),

@@ -36,6 +36,7 @@ from ..config.document import (
     require_tomlkit,
     set_path,
 )
+from ..config.options import CONFIG_OPTIONS
 from ..config.validate import validate_candidate, validate_options
 from .plan import Action, Applied, Plan
 
@@ -51,6 +52,20 @@ class DesiredConfig:
     containerd_binary: Optional[str] = None
     validate: bool = True
     backup: bool = False
+
+
+def desired_from(values: Mapping[str, Any]) -> DesiredConfig:
+    """The desired file from the config module's options (the module's parameters, or a
+    node document's config section: one translation for both)."""
+    return DesiredConfig(
+        path=values["path"],
+        settings=values["settings"],
+        options={name: values[name] for name in CONFIG_OPTIONS.names()},
+        config_version=values["config_version"],
+        containerd_binary=values["containerd_binary"],
+        validate=values["validate"],
+        backup=values["backup"],
+    )
 
 
 @dataclass
