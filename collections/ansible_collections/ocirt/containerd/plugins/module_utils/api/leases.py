@@ -82,16 +82,29 @@ def create_lease(
     expires_in: datetime.timedelta = LEASE_TTL,
     labels: Optional[Mapping[str, str]] = None,
     prefix: str = "ocirt",
+    lease_id: str = "",
 ) -> str:
-    """A lease that containerd's GC drops by itself after ``expires_in``, labelled as ours."""
+    """A lease that containerd's GC drops by itself after ``expires_in``, labelled as ours.
+
+    ``lease_id`` names it (AlreadyExists if taken: a lease is then a claim, see
+    containers/start_claim.py); by default a fresh id from ``prefix``.
+    """
     expiry = datetime.datetime.now(datetime.timezone.utc) + expires_in
     all_labels = {
         EXPIRE_LABEL: expiry.strftime("%Y-%m-%dT%H:%M:%SZ"),
         OWNER_LABEL: procfs.owner_identity(),
     }
     all_labels.update(labels or {})
-    lease_id = f"{prefix}-{datetime.datetime.now().strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(4)}"
+    if not lease_id:
+        stamp = datetime.datetime.now().strftime("%Y%m%d%H%M%S")
+        lease_id = f"{prefix}-{stamp}-{secrets.token_hex(4)}"
     return conn.call(CREATE, {"id": lease_id, "labels": all_labels})["lease"]["id"]
+
+
+def get_lease(conn: Connection, lease_id: str) -> Optional[Dict[str, Any]]:
+    """The lease ``lease_id``, or None."""
+    found = list_leases(conn, [f'id=="{lease_id}"'])
+    return found[0] if found else None
 
 
 def delete_lease(conn: Connection, lease_id: str, sync: bool = False) -> None:

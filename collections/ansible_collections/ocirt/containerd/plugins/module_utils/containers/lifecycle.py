@@ -3,8 +3,9 @@ restart, remove.
 
 No supervisor of ours runs: the shim keeps the task alive across daemon restarts, and
 restart policies are containerd's own restart monitor, driven by labels. Each verb moves
-the task (task.py) while the monitor is kept out (restart_monitor.py), and keeps on the
-record what the task forgets once deleted: when it started, with which pid, how it exited.
+the task (task.py) while the monitor is kept out (restart_monitor.py) and other clients
+starting it wait (start_claim.py), and keeps on the record what the task forgets once
+deleted: when it started, with which pid, how it exited.
 Creating a container is create.py; what state it is in, state.py.
 """
 
@@ -29,6 +30,7 @@ from .record import (
     labels_of,
     record_exit,
 )
+from .start_claim import start_claim
 from .state import is_up
 from .stdio import TaskIO
 
@@ -107,17 +109,18 @@ def _start_task(
     io: Optional[TaskIO] = None,
 ) -> Started:
     cid = container["id"]
-    current = tasks.get_process(conn, cid)
     waiter: Optional[PendingCall]
-    if current is not None and is_up(current):  # the monitor had begun a restart before `hold`
-        pid, waiter = current["pid"], tasks.wait(conn, cid) if wait else None
-    else:
-        if current is not None and current["status"] == tasks.STATUS_STOPPED:
-            _reap(conn, container)
-        elif current is not None:  # created but never started (an interrupted start)
-            task.delete_task(conn, cid)
-        networking.before_start(conn, container)
-        pid, waiter = task.create_and_start(conn, container, wait, io)
+    with start_claim(conn, cid):
+        current = tasks.get_process(conn, cid)
+        if current is not None and is_up(current):  # the monitor, or another client, began
+            pid, waiter = current["pid"], tasks.wait(conn, cid) if wait else None
+        else:
+            if current is not None and current["status"] == tasks.STATUS_STOPPED:
+                _reap(conn, container)
+            elif current is not None:  # created but never started (an interrupted start)
+                task.delete_task(conn, cid)
+            networking.before_start(conn, container)
+            pid, waiter = task.create_and_start(conn, container, wait, io)
     changes: Dict[str, Optional[str]] = {}
     if is_managed(container):
         changes = {L.STARTED_AT: L.format_time(), L.STARTED_PID: str(pid), L.EXIT_CODE: None}

@@ -1,0 +1,82 @@
+"""One task creation per container at a time, across ocirt processes.
+
+Two clients creating the same container's task at once break each other inside containerd
+(seen with 2.1, two playbooks converging one container set: the second Create's clean-up
+unmounts the rootfs the first one's process starts from, which then finds no executable,
+and deletes the first one's task). containerd offers no lock, but creating a lease is atomic
+and refuses an id that is taken: the lease ``ocirt-start-<container>`` is the claim. It holds
+no resources, so it keeps nothing from the garbage collector, and it expires by itself.
+
+A claim whose owner process is gone (killed mid-start) is taken over at once; a live one is
+waited for, within CLAIM_WAIT, after which the caller looks again at the task: the other
+client has usually started it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import time
+from contextlib import contextmanager
+from typing import Iterator
+
+from ..api import leases
+from ..common import procfs
+from ..common.errors import AlreadyExists, FailedPrecondition, OcirtError
+from ..transport.connection import Connection
+
+#: How long a start waits for another client's start of the same container (a task create
+#: retries for task_recovery.RECOVERY_TIMEOUT at most, plus the start and the labels).
+CLAIM_WAIT = 90.0
+#: containerd's GC drops a claim its owner left (the owner's death is noticed sooner).
+CLAIM_TTL = datetime.timedelta(minutes=5)
+_POLL = 0.1
+_MAX_ID = 76  # containerd's identifier limit
+
+
+def claim_id(container_id: str) -> str:
+    """The claim's lease id: readable while it fits an identifier, else a digest."""
+    lease_id = f"ocirt-start-{container_id}"
+    if len(lease_id) <= _MAX_ID:
+        return lease_id
+    return "ocirt-start-" + hashlib.sha256(container_id.encode()).hexdigest()[:32]
+
+
+def _try_claim(conn: Connection, lease_id: str, container_id: str) -> bool:
+    """Whether this process now holds the claim (a dead owner's claim is dropped first)."""
+    try:
+        leases.create_lease(
+            conn, CLAIM_TTL, {leases.PURPOSE_LABEL: f"start {container_id}"}, lease_id=lease_id
+        )
+        return True
+    except AlreadyExists:
+        pass
+    held = leases.get_lease(conn, lease_id)
+    if held is None:  # released in between
+        return False
+    owner = (held.get("labels") or {}).get(leases.OWNER_LABEL)
+    if owner is None or procfs.owner_gone(owner):
+        leases.delete_lease(conn, lease_id)
+    return False
+
+
+@contextmanager
+def start_claim(conn: Connection, container_id: str) -> Iterator[None]:
+    """Hold the claim on starting ``container_id`` for the block, waiting for another
+    client's claim to end first (FailedPrecondition after CLAIM_WAIT)."""
+    lease_id = claim_id(container_id)
+    deadline = time.monotonic() + CLAIM_WAIT
+    while not _try_claim(conn, lease_id, container_id):
+        if time.monotonic() > deadline:
+            raise FailedPrecondition(
+                f"container {container_id!r} is being started by another client (its lease "
+                f"{lease_id} has been held for over {CLAIM_WAIT:.0f} s): run again once it is done"
+            )
+        time.sleep(_POLL)
+    try:
+        yield
+    finally:
+        try:
+            leases.delete_lease(conn, lease_id)
+        except OcirtError:
+            pass  # the first error is the one to report; the claim expires by itself
