@@ -25,7 +25,13 @@ from ..containers import lifecycle, restart_monitor
 from ..containers.create import create_container
 from ..containers.options import ContainerOptions, canonical, config_hash
 from ..containers.paths import Paths
-from ..containers.record import is_managed, labels_of, stored_config
+from ..containers.record import (
+    ContainerNotFound,
+    get_container,
+    is_managed,
+    labels_of,
+    stored_config,
+)
 from ..containers.state import status_of
 from ..images.pull import RegistryAccess
 from ..transport.connection import Connection
@@ -107,9 +113,16 @@ def plan_image(conn: Connection, desired: DesiredContainer) -> Plan:
 
 
 def observe(conn: Connection, desired: DesiredContainer) -> ObservedContainer:
+    """One container: its record and task by id (two calls whatever the namespace holds;
+    the set reconcilers list the namespace once instead, see list_namespace)."""
     desired.validate()
     image = plan_image(conn, desired) if desired.state != "absent" else None
-    return list_namespace(conn).of(desired.name, image)
+    try:
+        record: Optional[Record] = get_container(conn, desired.name)
+    except ContainerNotFound:
+        record = None
+    task = tasks.get_process(conn, desired.name) if record is not None else None
+    return ObservedContainer(record, task, image)
 
 
 # -- decide -----------------------------------------------------------------------------------
