@@ -6,10 +6,18 @@
 # (Debian: python3-grpcio; python3-tomlkit for configuration, python3-yaml for YAML
 # documents): `python3 ocirt.pyz ps -a`. No venv, no pip.
 #
-# Reproducible: the same tree gives the same bytes. Entries are sorted, every one has the
-# same timestamp (1980-01-01, the zip epoch) and mode, no .pyc is included, compression is
-# deflate level 9 (zlib's output: a builder whose python uses zlib-ng may write other bytes). The version comes from pyproject.toml and the commit from git (marked
-# "-dirty" when the packed files differ from it), both written into ocirt/_build.py.
+# Each module's bytecode is packed beside its source (NAME.pyc, hash-based: PEP 552), compiled
+# by the builder's python: zipimport never writes bytecode, so without it a node compiles
+# every module it imports on every run (seconds on a small or emulated CPU). A node whose
+# python3 has another version (magic number) ignores them and compiles from source.
+#
+# Reproducible: the same tree and builder python give the same bytes. Entries are sorted,
+# every one has the same timestamp (1980-01-01, the zip epoch) and mode, bytecode is compiled
+# with a fixed hash seed (frozenset constants keep their order) and validated by the source's
+# hash, not its mtime; compression is deflate level 9 (zlib's output: a builder whose python
+# uses zlib-ng may write other bytes). The version comes from pyproject.toml and the commit
+# from git (marked "-dirty" when the packed files differ from it), both written into
+# ocirt/_build.py.
 #
 # Usage: bash scripts/build-agent.sh [OUTPUT]   (default dist/ocirt.pyz)
 set -euo pipefail
@@ -25,11 +33,13 @@ if git -C "$top" rev-parse --verify -q HEAD >/dev/null 2>&1; then
   fi
 fi
 
-PYTHONDONTWRITEBYTECODE=1 exec "${PYTHON:-python3}" - "$top" "$out" "$mu" "$commit" <<'EOF'
+PYTHONHASHSEED=0 PYTHONDONTWRITEBYTECODE=1 exec "${PYTHON:-python3}" - "$top" "$out" "$mu" "$commit" <<'EOF'
+import importlib.util
 import os
 import re
 import sys
 import zipfile
+from importlib._bootstrap_external import _code_to_hash_pyc
 
 top, out, mu, commit = sys.argv[1:5]
 STAMP = (1980, 1, 1, 0, 0, 0)
@@ -86,6 +96,16 @@ packed = sources("src/ocirt", "ocirt", skip={"pyinfra"}) + sources(mu, mu.split(
 for inner, path in packed:
     with open(path, "rb") as f:
         entries[inner] = f.read()
+
+
+def bytecode(inner, source):
+    """NAME.pyc for a packed NAME.py, as zipimport reads it: hash-based and checked."""
+    code = compile(source, inner, "exec", dont_inherit=True)
+    return bytes(_code_to_hash_pyc(code, importlib.util.source_hash(source), checked=True))
+
+
+for inner in [name for name in entries if name.endswith(".py")]:
+    entries[inner + "c"] = bytecode(inner, entries[inner])
 
 os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
 partial = out + ".partial"

@@ -86,7 +86,9 @@ def test_the_archive_is_reproducible_and_holds_only_the_cli_and_library(agent):
     names = [i.filename for i in infos]
     assert names == sorted(names) and "__main__.py" in names and "ocirt/cli/main.py" in names
     assert "ansible_collections/ocirt/containerd/plugins/module_utils/reconcile/plan.py" in names
-    assert not [n for n in names if "/_ansible/" in n or "__pycache__" in n or n.endswith(".pyc")]
+    assert not [n for n in names if "/_ansible/" in n or "__pycache__" in n]
+    sources = {n for n in names if n.endswith(".py")}
+    assert {n for n in names if n.endswith(".pyc")} == {n + "c" for n in sources}
     assert not [n for n in names if "/plugins/modules/" in n]
     assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
     assert {i.compress_type for i in infos} == {zipfile.ZIP_DEFLATED}
@@ -117,6 +119,21 @@ def test_version_names_the_commit_and_imports_come_from_the_agent(agent):
     assert grpc.startswith(DEBIAN_GRPC)
 
 
+def test_the_node_runs_the_packed_bytecode(agent):
+    """Debian's python3 (the builder's version) loads the packed .pyc, not the source: a
+    function compiled at build time names the file as it is inside the archive, one
+    compiled by zipimport on the node names the archive's path."""
+    probe = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import ocirt.cli.main as m; "
+        "print(m.main.__code__.co_filename)"
+    )
+    where = subprocess.run(
+        [SYSTEM_PYTHON, "-c", probe, str(agent)], capture_output=True, text=True, env=_node_env()
+    )
+    assert where.returncode == 0, where.stderr
+    assert where.stdout.strip() == "ocirt/cli/main.py"
+
+
 #: imports every module of the agent with only the standard library and grpc importable
 IMPORT_ALL = """
 import importlib.abc, sys, zipfile
@@ -128,7 +145,8 @@ class Absent(importlib.abc.MetaPathFinder):
 
 sys.meta_path.insert(0, Absent())
 sys.path.insert(0, sys.argv[1])
-names = [n[:-3].replace("/", ".") for n in zipfile.ZipFile(sys.argv[1]).namelist()]
+packed = zipfile.ZipFile(sys.argv[1]).namelist()
+names = [n[:-3].replace("/", ".") for n in packed if n.endswith(".py")]
 for name in sorted(n.removesuffix(".__init__") for n in names if n != "__main__"):
     importlib.import_module(name)
 print(len(names))
