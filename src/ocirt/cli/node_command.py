@@ -1,5 +1,5 @@
 """`ocirt node diff|apply -f FILE`: containerd itself on this host (installed, configured,
-its registries, its service), from a node document (``node_document.py``).
+its registries, its service), from a node document (module_utils/node).
 
 ``diff`` plans the document and prints what would change (exit 2 if anything would, 0 if
 not); ``apply`` plans and applies each section in turn (exit 0), or with ``--check`` only
@@ -11,13 +11,19 @@ from __future__ import annotations
 
 import argparse
 
+from ansible_collections.ocirt.containerd.plugins.module_utils.node import (
+    document as node_document,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.node import (
+    report as node_report,
+)
+from ansible_collections.ocirt.containerd.plugins.module_utils.node import run as node_run
 from ansible_collections.ocirt.containerd.plugins.module_utils.state import outcome
 from ansible_collections.ocirt.containerd.plugins.module_utils.state.load import read_document
 from ansible_collections.ocirt.containerd.plugins.module_utils.transport.connection import (
     Connection,
 )
 
-from . import node_document
 from .output import print_json
 from .state_command import EXIT_DRIFT
 
@@ -58,7 +64,7 @@ def _print_text(report: outcome.StateReport, diff: bool) -> None:
     changed = [e for e in report["entries"] if e["changed"]]
     for line, entry in zip(lines, changed):
         print(line)
-        for text in node_document.diff_lines(entry) if diff else []:
+        for text in node_report.diff_lines(entry) if diff else []:
             print("    " + text)
     for line in lines[len(changed) :]:
         print(line)
@@ -66,7 +72,7 @@ def _print_text(report: outcome.StateReport, diff: bool) -> None:
 
 def _run(args: argparse.Namespace, mode: str) -> int:
     document = node_document.parse(read_document(args.file))  # before anything is touched
-    report = node_document.run(document, mode, args.address)
+    report = node_run.run(document, mode, args.address)
     if args.json:
         print_json(report)
     else:
