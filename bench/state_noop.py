@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from harness.ansible_runner import run_playbook  # noqa: E402
 from harness.daemon import ContainerdDaemon  # noqa: E402
 from harness.images import busybox_image, write_oci_archive  # noqa: E402
+from rounds import rotated_medians  # noqa: E402
 
 IMAGE = "bench.test/busybox:1"
 OCIRT = str(Path(sys.executable).parent / "ocirt")
@@ -98,16 +98,8 @@ def main() -> int:
         assert ocirt_apply(daemon, ns, path) is True
         first = time.perf_counter() - t0
         runs = ways(daemon, ns, path, args.containers)
-        times: Dict[str, List[float]] = {name: [] for name in runs}
-        names = list(runs)
-        for r in range(args.rounds):
-            for name in names[r % len(names) :] + names[: r % len(names)]:
-                t0 = time.perf_counter()
-                changed = runs[name]()
-                times[name].append(time.perf_counter() - t0)
-                assert changed is False, f"{name} changed something"
+        medians = rotated_medians(runs, args.rounds)
         daemon.cleanup_namespace(ns)
-    medians = {name: statistics.median(t) for name, t in times.items()}
     base = medians["ocirt apply"]
     print(
         f"{args.containers} containers on containerd {args.series}: first `ocirt apply` "
