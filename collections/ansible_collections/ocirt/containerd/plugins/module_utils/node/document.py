@@ -11,24 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional
 
-from ..common.defaults import DEFAULT_CONFIG_FILE
 from ..common.errors import InvalidInput
 from ..common.options import Option, OptionTable
-from ..config.options import CONFIG_OPTIONS
+from ..config.options import CONFIG_FILE_OPTIONS, CONFIG_OPTIONS
 from ..hosts_toml.options import HOST_OPTIONS
 from ..hosts_toml.reader import DEFAULT_CONFIG_PATH
 from ..reconcile import install, service
 from ..state.document import checked_entry
 
-#: the config module's options besides the typed ones (its FILE_SPEC)
-CONFIG_FILE_OPTIONS = (
-    Option("path", "path", "Path of the configuration file.", DEFAULT_CONFIG_FILE),
-    Option("settings", "dict", "A mapping deep-merged into the file.", {}),
-    Option("config_version", "int", "Config schema to write.", choices=(2, 3)),
-    Option("containerd_binary", "path", "The containerd executable."),
-    Option("validate", "bool", "Load the candidate in containerd first.", True),
-    Option("backup", "bool", "Keep a timestamped copy of the previous file.", False),
-)
 CONFIG_SECTION = OptionTable("config", [*CONFIG_FILE_OPTIONS, *CONFIG_OPTIONS])
 REGISTRY_ITEM = OptionTable(
     "registry",
