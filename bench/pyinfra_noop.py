@@ -37,9 +37,8 @@ sys.path.insert(0, str(REPO / "tests"))
 from harness.agent import build_agent  # noqa: E402
 from harness.ansible_runner import run_playbook  # noqa: E402
 from harness.daemon import ContainerdDaemon  # noqa: E402
-from harness.images import busybox_image, write_oci_archive  # noqa: E402
-from rounds import rotated_medians  # noqa: E402
-from state_noop import GROUP_LABEL, IMAGE, items, ocirt_apply  # noqa: E402
+from rounds import print_ratios, rotated_medians  # noqa: E402
+from state_noop import GROUP_LABEL, converge_once, items  # noqa: E402
 
 PYINFRA = str(Path(sys.executable).with_name("pyinfra"))
 DEPLOYS = {
@@ -130,21 +129,15 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp, ContainerdDaemon(args.series) as daemon:
         work = Path(tmp)
         build_agent(work / "ocirt.pyz")
-        archive = write_oci_archive(busybox_image(), work / "bb.tar", ref_name=IMAGE)
-        daemon.ctr("images", "import", str(archive), namespace=ns)
-        path = work / "state.json"
-        path.write_text(json.dumps({"containers": items(args.containers)}))
-        assert ocirt_apply(daemon, ns, path) is True
+        converge_once(daemon, ns, work, args.containers)
         runs = ways(daemon, ns, work, args.containers)
         medians = rotated_medians(runs, args.rounds)
         daemon.cleanup_namespace(ns)
-    base = medians["pyinfra, 1 state operation"]
     print(
         f"{args.containers} containers on containerd {args.series}, no-op re-converge, "
         f"median of {args.rounds} rotated rounds:"
     )
-    for name, median in medians.items():
-        print(f"  {name:34} {median:6.2f} s   {median / base:5.1f}x the pyinfra state operation")
+    print_ratios(medians, "pyinfra, 1 state operation", 34, "the pyinfra state operation")
     return 0
 
 

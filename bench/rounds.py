@@ -21,3 +21,9 @@ def rotated_medians(runs: Dict[str, Callable[[], bool]], rounds: int) -> Dict[st
             times[name].append(time.perf_counter() - t0)
             assert changed is False, f"{name} changed something"
     return {name: statistics.median(t) for name, t in times.items()}
+
+
+def print_ratios(medians: Dict[str, float], base: str, width: int, against: str) -> None:
+    """One line per way: its median and its ratio to the median of ``base``."""
+    for name, median in medians.items():
+        print(f"  {name:{width}} {median:6.2f} s   {median / medians[base]:5.1f}x {against}")
