@@ -25,21 +25,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Callable, Dict, List
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
+from harness.agent import build_agent  # noqa: E402
 from harness.ansible_runner import run_playbook  # noqa: E402
 from harness.daemon import ContainerdDaemon  # noqa: E402
-from harness.images import busybox_image, write_oci_archive  # noqa: E402
-from state_noop import GROUP_LABEL, IMAGE, items, ocirt_apply  # noqa: E402
+from rounds import print_ratios, rotated_medians  # noqa: E402
+from state_noop import GROUP_LABEL, converge_once, items  # noqa: E402
 
 PYINFRA = str(Path(sys.executable).with_name("pyinfra"))
 DEPLOYS = {
@@ -120,16 +119,6 @@ def ways(daemon: ContainerdDaemon, ns: str, tmp: Path, count: int) -> Dict[str, 
     }
 
 
-def _build_agent(out: Path) -> None:
-    built = subprocess.run(
-        ["bash", str(REPO / "scripts" / "build-agent.sh"), str(out)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert built.returncode == 0, built.stderr
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
@@ -139,30 +128,16 @@ def main() -> int:
     ns = "bench-pyinfra"
     with tempfile.TemporaryDirectory() as tmp, ContainerdDaemon(args.series) as daemon:
         work = Path(tmp)
-        _build_agent(work / "ocirt.pyz")
-        archive = write_oci_archive(busybox_image(), work / "bb.tar", ref_name=IMAGE)
-        daemon.ctr("images", "import", str(archive), namespace=ns)
-        path = work / "state.json"
-        path.write_text(json.dumps({"containers": items(args.containers)}))
-        assert ocirt_apply(daemon, ns, path) is True
+        build_agent(work / "ocirt.pyz")
+        converge_once(daemon, ns, work, args.containers)
         runs = ways(daemon, ns, work, args.containers)
-        times: Dict[str, List[float]] = {name: [] for name in runs}
-        names = list(runs)
-        for r in range(args.rounds):
-            for name in names[r % len(names) :] + names[: r % len(names)]:
-                t0 = time.perf_counter()
-                changed = runs[name]()
-                times[name].append(time.perf_counter() - t0)
-                assert changed is False, f"{name} changed something"
+        medians = rotated_medians(runs, args.rounds)
         daemon.cleanup_namespace(ns)
-    medians = {name: statistics.median(t) for name, t in times.items()}
-    base = medians["pyinfra, 1 state operation"]
     print(
         f"{args.containers} containers on containerd {args.series}, no-op re-converge, "
         f"median of {args.rounds} rotated rounds:"
     )
-    for name, median in medians.items():
-        print(f"  {name:34} {median:6.2f} s   {median / base:5.1f}x the pyinfra state operation")
+    print_ratios(medians, "pyinfra, 1 state operation", 34, "the pyinfra state operation")
     return 0
 
 

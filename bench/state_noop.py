@@ -19,13 +19,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Tuple
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
@@ -33,6 +32,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from harness.ansible_runner import run_playbook  # noqa: E402
 from harness.daemon import ContainerdDaemon  # noqa: E402
 from harness.images import busybox_image, write_oci_archive  # noqa: E402
+from rounds import print_ratios, rotated_medians  # noqa: E402
 
 IMAGE = "bench.test/busybox:1"
 OCIRT = str(Path(sys.executable).parent / "ocirt")
@@ -56,6 +56,18 @@ def ocirt_apply(daemon: ContainerdDaemon, ns: str, path: Path) -> bool:
     )
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)["changed"]
+
+
+def converge_once(daemon: ContainerdDaemon, ns: str, work: Path, count: int) -> Tuple[Path, float]:
+    """The busybox image imported into ``ns`` and ``count`` containers of it converged by one
+    ``ocirt apply`` of ``work``/state.json: the document's path and that apply's seconds."""
+    archive = write_oci_archive(busybox_image(), work / "bb.tar", ref_name=IMAGE)
+    daemon.ctr("images", "import", str(archive), namespace=ns)
+    path = work / "state.json"
+    path.write_text(json.dumps({"containers": items(count)}))
+    t0 = time.perf_counter()
+    assert ocirt_apply(daemon, ns, path) is True
+    return path, time.perf_counter() - t0
 
 
 def ways(daemon: ContainerdDaemon, ns: str, path: Path, count: int) -> Dict[str, Callable]:
@@ -90,31 +102,15 @@ def main() -> int:
     args = parser.parse_args()
     ns = "bench-state"
     with tempfile.TemporaryDirectory() as tmp, ContainerdDaemon(args.series) as daemon:
-        archive = write_oci_archive(busybox_image(), Path(tmp) / "bb.tar", ref_name=IMAGE)
-        daemon.ctr("images", "import", str(archive), namespace=ns)
-        path = Path(tmp) / "state.json"
-        path.write_text(json.dumps({"containers": items(args.containers)}))
-        t0 = time.perf_counter()
-        assert ocirt_apply(daemon, ns, path) is True
-        first = time.perf_counter() - t0
+        path, first = converge_once(daemon, ns, Path(tmp), args.containers)
         runs = ways(daemon, ns, path, args.containers)
-        times: Dict[str, List[float]] = {name: [] for name in runs}
-        names = list(runs)
-        for r in range(args.rounds):
-            for name in names[r % len(names) :] + names[: r % len(names)]:
-                t0 = time.perf_counter()
-                changed = runs[name]()
-                times[name].append(time.perf_counter() - t0)
-                assert changed is False, f"{name} changed something"
+        medians = rotated_medians(runs, args.rounds)
         daemon.cleanup_namespace(ns)
-    medians = {name: statistics.median(t) for name, t in times.items()}
-    base = medians["ocirt apply"]
     print(
         f"{args.containers} containers on containerd {args.series}: first `ocirt apply` "
         f"{first:.1f} s; no-op re-converge, median of {args.rounds} rotated rounds:"
     )
-    for name, median in medians.items():
-        print(f"  {name:28} {median:6.2f} s   {median / base:5.1f}x ocirt apply")
+    print_ratios(medians, "ocirt apply", 28, "ocirt apply")
     return 0
 
 

@@ -185,28 +185,14 @@ class Client:
         an invalid document is raised at once (``InvalidInput``, each with its path) before
         anything is touched. ``check`` only plans. Returns the ``ocirt.state/v1`` report;
         its ``changed`` says whether anything was (or, with ``check``, would be) done."""
-        from ansible_collections.ocirt.containerd.plugins.module_utils.images.pull import (
-            RegistryAccess,
-        )
-        from ansible_collections.ocirt.containerd.plugins.module_utils.state import (
-            document as state_document,
-        )
-        from ansible_collections.ocirt.containerd.plugins.module_utils.state import (
-            outcome,
-            reconcile,
-        )
+        from ansible_collections.ocirt.containerd.plugins.module_utils.state import run
         from ansible_collections.ocirt.containerd.plugins.module_utils.state.load import (
             parse_text,
         )
 
         raw = parse_text(document) if isinstance(document, str) else document
-        access = RegistryAccess(config_path=self.hosts_dir, timeout=self.connection.timeout)
-        parsed = state_document.parse(raw, self.namespace or DEFAULT_NAMESPACE, access)
-        parsed.prune = parsed.prune or prune
-        planned = reconcile.plan(self.connection, parsed)
-        if not check and planned.changed:
-            reconcile.apply(self.connection, parsed, planned)
-        return outcome.report(planned, parsed, "check" if check else "apply")
+        parsed = run.load(raw, self.connection, self.hosts_dir, prune)
+        return run.run(self.connection, parsed, "check" if check else "apply")
 
     def close(self) -> None:
         self.connection.close()

@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from harness.agent import build_agent
 from harness.images import push, unique_image
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,28 +21,14 @@ DEBIAN_GRPC = "/usr/lib/python3/dist-packages/grpc/"
 
 
 def _build(output: Path) -> str:
-    built = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "build-agent.sh"), str(output)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert built.returncode == 0, built.stderr
-    return hashlib.sha256(output.read_bytes()).hexdigest()
+    return hashlib.sha256(build_agent(output).read_bytes()).hexdigest()
 
 
 @pytest.fixture(scope="module")
 def agent(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """dist/ocirt.pyz built by the script's default path, and checked against a second
     build elsewhere: the same tree gives the same bytes."""
-    default = ROOT / "dist" / "ocirt.pyz"
-    built = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "build-agent.sh")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert built.returncode == 0, built.stderr
+    default = build_agent()
     again = _build(tmp_path_factory.mktemp("agent") / "ocirt.pyz")
     assert hashlib.sha256(default.read_bytes()).hexdigest() == again
     return default

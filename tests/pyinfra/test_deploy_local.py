@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from harness.agent import build_agent
 from harness.daemon import ContainerdDaemon, ensure_containerd
 from harness.plugin import selected_series
 from harness.util import kill_tree
@@ -58,14 +59,7 @@ def containerd(request, tmp_path):
 @pytest.fixture
 def deploy(containerd, tmp_path):
     """Run deploy.py with pyinfra; returns (exit code, stdout JSON or text, stderr)."""
-    agent = tmp_path / "dist" / "ocirt.pyz"
-    built = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "build-agent.sh"), str(agent)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert built.returncode == 0, built.stderr
+    agent = build_agent(tmp_path / "dist" / "ocirt.pyz")
     data = {
         "ocirt_address": containerd.address,
         "ocirt_namespace": NAMESPACE,

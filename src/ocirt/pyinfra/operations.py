@@ -16,8 +16,8 @@ at execution (pyinfra does not cache facts): the plan is made again just before 
 which plans once more itself, so a host that changed in between is not trampled.
 
 ``install``, ``config``, ``registry``, ``service`` (and ``node``, all four at once) are the
-same mechanism over a node document (``ocirt node diff|apply``, src/ocirt/cli/
-node_document.py), whose sections take exactly the options of the modules of those names.
+same mechanism over a node document (``ocirt node diff|apply``, module_utils/node),
+whose sections take exactly the options of the modules of those names.
 A config.toml change restarts containerd as the role's handler does: give the operations
 whose change needs a restart to ``service(restart_if=[...])`` (an operation counts when it
 changed something: its ``did_change`` once it ran, its ``will_change`` in ``--dry``), or
@@ -37,13 +37,12 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, Generator, List, Mapping, Optional, Sequence
 
+from ansible_collections.ocirt.containerd.plugins.module_utils.node.report import diff_lines
 from ansible_collections.ocirt.containerd.plugins.module_utils.state import outcome
 from pyinfra import host, logger
 from pyinfra.api import HiddenValue, OperationValueError, StringCommand, operation
 from pyinfra.api.operation import OperationMeta
 from pyinfra.operations import apt, files
-
-from ocirt.cli import node_document
 
 from .agent import AGENT_PATH, PACKAGES, PYTHON, Document, command, local_agent
 from .facts import ContainerdNodePlan, ContainerdPlan
@@ -294,7 +293,7 @@ def _converge_node(
     if plan is None:
         logger.info(f"{host.print_prefix}no agent or no containerd yet: the apply plans")
     else:
-        _show(plan, "", node_document.diff_lines)
+        _show(plan, "", diff_lines)
     words = ["node", "apply", "-f", "-"]
     apply = command(settings["python"], settings["agent"], words, settings["address"])
     yield StringCommand(apply, _stdin=stdin)

@@ -231,9 +231,6 @@ from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.module_s
 from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.runner import (
     run_reconciler,
 )
-from ansible_collections.ocirt.containerd.plugins.module_utils.common.defaults import (
-    DEFAULT_CONFIG_FILE,
-)
 from ansible_collections.ocirt.containerd.plugins.module_utils.config.document import (
     TOMLKIT_IMPORT_ERROR,
 )
@@ -241,6 +238,7 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.config.masking im
     mask_config_text,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.config.options import (
+    CONFIG_FILE_OPTIONS,
     CONFIG_OPTIONS,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile import config
@@ -248,15 +246,6 @@ from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.plan im
     Applied,
     Plan,
 )
-
-FILE_SPEC: Dict[str, Dict[str, Any]] = {
-    "path": {"type": "path", "default": DEFAULT_CONFIG_FILE},
-    "settings": {"type": "dict", "default": {}},
-    "config_version": {"type": "int", "choices": [2, 3]},
-    "containerd_binary": {"type": "path"},
-    "validate": {"type": "bool", "default": True},
-    "backup": {"type": "bool", "default": False},
-}
 
 
 def _reporter(module: AnsibleModule) -> Callable[[Plan, Optional[Applied]], Dict[str, Any]]:
@@ -283,7 +272,9 @@ def _reporter(module: AnsibleModule) -> Callable[[Plan, Optional[Applied]], Dict
 
 def main() -> None:
     module = AnsibleModule(
-        argument_spec=argument_spec(**FILE_SPEC, **table_spec(CONFIG_OPTIONS)),
+        argument_spec=argument_spec(
+            **table_spec(CONFIG_FILE_OPTIONS), **table_spec(CONFIG_OPTIONS)
+        ),
         supports_check_mode=True,
     )
     if TOMLKIT_IMPORT_ERROR is not None:

@@ -156,7 +156,6 @@ from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.module_s
     registry_config_path,
 )
 from ansible_collections.ocirt.containerd.plugins.module_utils._ansible.registry_params import (
-    hosts_config,
     hosts_diff,
     hosts_report,
 )
@@ -184,9 +183,7 @@ def main() -> None:
     if TOMLKIT_IMPORT_ERROR is not None:
         module.fail_json(msg=missing_required_lib("tomlkit"), exception=TOMLKIT_IMPORT_ERROR)
     p = module.params
-    desired = registry.DesiredHosts(
-        hosts_config(p), p["config_path"] or registry_config_path(p), p["state"]
-    )
+    desired = registry.desired_from(p, p["config_path"] or registry_config_path(p))
 
     def report(plan: Plan, applied: Optional[Applied]) -> Dict[str, Any]:
         result = hosts_report(plan, applied)

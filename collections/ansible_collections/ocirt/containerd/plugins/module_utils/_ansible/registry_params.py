@@ -1,5 +1,6 @@
 """The Ansible side of registries: the options of modules that pull (documented in
-doc_fragments/registry_access.py), and the registry module's parameters and results.
+doc_fragments/registry_access.py), and the registry module's results (its parameters become a
+desired state in reconcile/registry.desired_from).
 
 The hosts.toml directory, registry_config_path, is a shared connection option
 (module_support.CONNECTION_ARGUMENT_SPEC), so module_defaults for the group can set it.
@@ -7,10 +8,9 @@ The hosts.toml directory, registry_config_path, is a shared connection option
 
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Optional
 
-from ..hosts_toml.options import ENDPOINT_OPTIONS
-from ..hosts_toml.writer import Endpoint, HeaderValue, HostsConfig, Mirror, mask_secrets
+from ..hosts_toml.writer import mask_secrets
 from ..images.pull import RegistryAccess
 from ..reconcile.plan import Applied, Plan
 from ..reconcile.registry import HostsOutcome
@@ -31,29 +31,6 @@ def registry_access(params: Dict[str, Any]) -> RegistryAccess:
         password=params.get("password") or "",
         docker_config=params.get("docker_config"),
         timeout=params["timeout"],
-    )
-
-
-def _header(value: Optional[Mapping[str, Any]]) -> Dict[str, HeaderValue]:
-    """Header values as strings (YAML may give numbers), lists kept as lists."""
-    return {
-        k: [str(x) for x in v] if isinstance(v, list) else str(v) for k, v in (value or {}).items()
-    }
-
-
-def _endpoint(values: Mapping[str, Any]) -> Dict[str, Any]:
-    settings = {name: values[name] for name in ENDPOINT_OPTIONS.names()}
-    settings["header"] = _header(values["header"])
-    return settings
-
-
-def hosts_config(params: Mapping[str, Any]) -> HostsConfig:
-    """The registry module's parameters (HOST_OPTIONS) as one host's configuration."""
-    return HostsConfig(
-        host=params["host"],
-        server=params["server"],
-        endpoint=Endpoint(**_endpoint(params)),
-        mirrors=[Mirror(url=m["url"], **_endpoint(m)) for m in params["mirrors"]],
     )
 
 

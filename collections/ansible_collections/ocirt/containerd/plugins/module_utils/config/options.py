@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Dict, Optional, Sequence
 
+from ..common.defaults import DEFAULT_CONFIG_FILE
 from ..common.options import Option, OptionTable
 from . import values as v
 from .schema import V2_CRI, V3_IMAGES, KeyPath, cri_images_base, cri_runtime_base, runtimes_path
@@ -135,3 +136,17 @@ CONFIG_OPTIONS = OptionTable(
 )
 
 TYPED_OPTIONS = CONFIG_OPTIONS.names()
+
+#: the config module's options besides the typed ones: the file, what is merged into it, and
+#: how it is written (the module's argument_spec and a node document's config section)
+CONFIG_FILE_OPTIONS = OptionTable(
+    "config file",
+    [
+        Option("path", "path", "Path of the configuration file.", DEFAULT_CONFIG_FILE),
+        Option("settings", "dict", "A mapping deep-merged into the file.", {}),
+        Option("config_version", "int", "Config schema to write.", choices=(2, 3)),
+        Option("containerd_binary", "path", "The containerd executable."),
+        Option("validate", "bool", "Load the candidate in containerd first.", True),
+        Option("backup", "bool", "Keep a timestamped copy of the previous file.", False),
+    ],
+)

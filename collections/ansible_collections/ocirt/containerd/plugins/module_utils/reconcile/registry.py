@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from ..common.atomic_file import atomic_write, read_bytes, remove
 from ..common.errors import InvalidInput
 from ..config.document import require_tomlkit
-from ..hosts_toml.options import STATES
+from ..hosts_toml.options import ENDPOINT_OPTIONS, STATES
 from ..hosts_toml.reader import DEFAULT_CONFIG_PATH
 from ..hosts_toml.writer import (
     HOSTS_FILE,
     OWNED_RE,
+    Endpoint,
+    HeaderValue,
     HostsConfig,
+    Mirror,
     RenderedFile,
     host_dir,
     referenced_files,
@@ -38,6 +41,32 @@ class DesiredHosts:
     config: HostsConfig
     config_path: str = DEFAULT_CONFIG_PATH
     state: str = "present"
+
+
+def _header(value: Optional[Mapping[str, Any]]) -> Dict[str, HeaderValue]:
+    """Header values as strings (YAML may give numbers), lists kept as lists."""
+    return {
+        k: [str(x) for x in v] if isinstance(v, list) else str(v) for k, v in (value or {}).items()
+    }
+
+
+def _endpoint(values: Mapping[str, Any]) -> Dict[str, Any]:
+    settings = {name: values[name] for name in ENDPOINT_OPTIONS.names()}
+    settings["header"] = _header(values["header"])
+    return settings
+
+
+def desired_from(values: Mapping[str, Any], config_path: str) -> DesiredHosts:
+    """The desired host directory from the registry module's options (``HOST_OPTIONS``,
+    every one present: the module's parameters, or a node document's registries item) under
+    ``config_path``: one translation for both."""
+    config = HostsConfig(
+        host=values["host"],
+        server=values["server"],
+        endpoint=Endpoint(**_endpoint(values)),
+        mirrors=[Mirror(url=m["url"], **_endpoint(m)) for m in values["mirrors"]],
+    )
+    return DesiredHosts(config, config_path, values["state"])
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ modules, from the same option tables (``entries.py``), plus ``group`` and ``prun
 ``load.py`` reads the text, ``document.py`` validates the whole document (every error at
 once, each with its path) into desired states, ``schema.py`` derives its JSON Schema from
 the tables, ``reconcile.py`` plans and applies it through the namespace, image and container
-reconcilers, and ``outcome.py`` gives the one JSON shape every front end reports.
+reconcilers, ``outcome.py`` gives the one JSON shape every front end reports, and ``run.py``
+is the sequence the front ends call (check, plan, apply, report).
 
 Nothing here imports ansible or PyYAML at import time: the node agent carries this package.
 """
