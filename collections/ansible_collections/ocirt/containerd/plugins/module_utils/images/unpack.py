@@ -47,11 +47,12 @@ def unpack(
     layers = manifest.get("layers") or []
     ids = chain_ids(diff_ids(config))
     parent = ""
+    unpacked = _unpacked_below(conn, snapshotter, ids)  # asked while layer 0 downloads
     for i, (layer, diff_id, chain_id) in enumerate(zip(layers, diff_ids(config), ids)):
-        labelled = wait_for_layer(i) if wait_for_layer else False
-        if snapshots.stat_snapshot(conn, snapshotter, chain_id) is None:
+        fresh = wait_for_layer(i) if wait_for_layer else False
+        if i >= unpacked:
             _apply_one(conn, layer, diff_id, chain_id, parent, snapshotter, lease)
-        if not labelled:
+        if not fresh:
             content.update_labels(conn, layer["digest"], {UNCOMPRESSED_LABEL: diff_id})
         parent = chain_id
     if ids:
@@ -59,6 +60,19 @@ def unpack(
             conn, config_descriptor["digest"], {snapshot_gc_label(snapshotter): ids[-1]}
         )
     return ids[-1] if ids else ""
+
+
+def _unpacked_below(conn: Connection, snapshotter: str, ids: List[str]) -> int:
+    """How many of the bottom layers are snapshots already.
+
+    A snapshot's parent cannot be removed while the snapshot exists, so the present ones
+    are the bottom of the chain: a cold pull asks once instead of once per layer. One that
+    appears meanwhile (a concurrent pull) makes our commit fail AlreadyExists, and we keep it.
+    """
+    for n, chain_id in enumerate(ids):
+        if snapshots.stat_snapshot(conn, snapshotter, chain_id) is None:
+            return n
+    return len(ids)
 
 
 def uncompressed_labels(config: Mapping[str, Any]) -> List[Dict[str, str]]:
