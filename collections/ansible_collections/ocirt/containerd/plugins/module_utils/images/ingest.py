@@ -260,7 +260,6 @@ class Ingest:
         config_descriptor = manifest["config"]
         config_data = self.source.read(config_descriptor)
         config = documents.parse_config(config_data, f"image config {config_descriptor['digest']}")
-        self._write_small(config_descriptor, config_data, {})
         layers = manifest.get("layers") or []
         chain_id = ""
         # the layers to unpack get their uncompressed label as they are written (unpack)
@@ -271,6 +270,7 @@ class Ingest:
         ]
         futures = run_in_daemon_threads(jobs, self.parallel)
         try:
+            self._write_small(config_descriptor, config_data, {})  # while the layers download
             if unpack_into:
                 chain_id = unpack(
                     self.conn,
