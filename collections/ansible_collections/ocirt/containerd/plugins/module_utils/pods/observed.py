@@ -1,5 +1,6 @@
 """What the CRI has of one pod: its sandboxes (by metadata name and namespace) and their
-containers, as plain data; plus the image reconciler's plans for the containers' images.
+containers, as plain data; plus the image reconciler's plans for the containers' images
+and the cgroup driver of the pod's runtime (one CRI Status call).
 
 Two list calls (ListPodSandbox, ListContainers) whatever the number of pods, so observing
 costs the same on a busy node. ``from_data`` builds the same thing from a planner case.
@@ -19,6 +20,7 @@ from ..reconcile import image as image_reconciler
 from ..reconcile.image import DesiredImage
 from ..reconcile.plan import Plan
 from ..transport.connection import Connection
+from .cgroup_parent import CGROUPFS, cgroup_driver
 from .desired import DesiredPod
 
 CRI_NAMESPACE = "k8s.io"
@@ -47,6 +49,7 @@ class ObservedSandbox:
 class ObservedPod:
     sandboxes: List[ObservedSandbox] = field(default_factory=list)  # newest first
     images: List[Plan] = field(default_factory=list)
+    cgroup_driver: str = CGROUPFS  # of the pod's runtime handler (cgroup_parent.py)
 
 
 def _container(c: Mapping[str, Any]) -> ObservedPodContainer:
@@ -118,15 +121,18 @@ def image_plans(conn: Connection, desired: DesiredPod) -> List[Plan]:
 def observe(conn: Connection, desired: DesiredPod, with_images: bool = True) -> ObservedPod:
     """The pod's sandboxes, and (``with_images``, unless the pod is to be absent) the plans
     of its images; a state document passes False and plans the images with its own."""
-    images = image_plans(conn, desired) if with_images and desired.state != "absent" else []
-    return ObservedPod(sandboxes_of(conn, desired.pod_namespace, desired.name), images)
+    wanted = desired.state != "absent"
+    images = image_plans(conn, desired) if with_images and wanted else []
+    driver = cgroup_driver(conn, desired.runtime_handler) if wanted else CGROUPFS
+    return ObservedPod(sandboxes_of(conn, desired.pod_namespace, desired.name), images, driver)
 
 
 def from_data(data: Mapping[str, Any]) -> ObservedPod:
-    """An ObservedPod from a planner case's ``observed`` (sandboxes with containers)."""
+    """An ObservedPod from a planner case's ``observed`` (sandboxes with containers, and
+    ``cgroup_driver``: cgroupfs unless given)."""
     found = []
     for s in data.get("sandboxes", []):
         entry = dict(s)
         entry["containers"] = [ObservedPodContainer(**c) for c in s.get("containers", [])]
         found.append(ObservedSandbox(**entry))
-    return ObservedPod(found)
+    return ObservedPod(found, cgroup_driver=data.get("cgroup_driver", CGROUPFS))
