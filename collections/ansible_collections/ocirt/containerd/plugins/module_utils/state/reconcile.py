@@ -238,20 +238,20 @@ def _image_plans(document: StateDocument, observed: ObservedState) -> Dict[str, 
     return plans
 
 
-def _pod_step(
-    document: StateDocument,
-    observed: ObservedState,
-    entry: Tuple[str, DesiredPod],
-    images: Dict[str, Plan],
-) -> Step:
-    """A pod planned with the image plans of the document: an images entry's where one
-    provides the image (so a pod with pull=never may use an image the document imports)."""
-    path, pod = entry
-    keys = {w.name: pod_image_of(document, pod, w) for w in _pod_images(pod)}
-    found = replace(observed.pods[path], images=[images[k] for k in keys.values()])
+def _pod_steps(
+    document: StateDocument, observed: ObservedState, images: Dict[str, Plan]
+) -> List[Step]:
+    """The pods, each planned with the image plans of the document: an images entry's where
+    one provides the image (so a pod with pull=never may use an image the document imports)."""
     declared = {e.path for e in document.images}
-    provided = {name: key for name, key in keys.items() if key in declared}
-    return Step(POD, CRI_NAMESPACE, pod_decide.decide(pod, found), path=path, provided=provided)
+    steps = []
+    for path, pod in document.pods:
+        keys = {w.name: pod_image_of(document, pod, w) for w in _pod_images(pod)}
+        found = replace(observed.pods[path], images=[images[k] for k in keys.values()])
+        provided = {name: key for name, key in keys.items() if key in declared}
+        planned = pod_decide.decide(pod, found)
+        steps.append(Step(POD, CRI_NAMESPACE, planned, path=path, provided=provided))
+    return steps
 
 
 def decide(document: StateDocument, observed: ObservedState) -> StatePlan:
@@ -271,7 +271,7 @@ def decide(document: StateDocument, observed: ObservedState) -> StatePlan:
         steps.append(Step(IMAGE, ns, images[key], declared=key in declared, path=path))
     for ns in document.container_namespaces():
         steps.append(_container_step(document, observed, ns, images))
-    steps += [_pod_step(document, observed, entry, images) for entry in document.pods]
+    steps += _pod_steps(document, observed, images)
     steps += _network_steps(document, observed, "absent")
     result = StatePlan([], children=[s.plan for s in steps], steps=steps, subject="document")
     if not result.changed:
