@@ -73,7 +73,8 @@ def with_parent(desired: DesiredPod, driver: str) -> DesiredPod:
         return desired
     linux = desired.sandbox_config.get("linux") or {}
     parent = linux.get("cgroup_parent") or ""
-    if parent and not parent.rsplit("/", 1)[-1].endswith(".slice"):
+    # the CRI looks at the last part (Go's path.Base): a/b.slice is a slice, b.slice/c not
+    if parent and not parent.rstrip("/").rsplit("/", 1)[-1].endswith(".slice"):
         raise InvalidInput(
             f"{desired.subject}: cgroup_parent must be a systemd slice (such as "
             f"{OCIRT_SLICE} or kubepods.slice) where the runtime uses the systemd cgroup "
