@@ -4,7 +4,8 @@ actions with reasons, the no-op reason, or the refusal (data/pod/*.yaml).
 An observed sandbox or container gives ``made_from`` (the options it was made with, the
 same form as ``desired``); the annotations ocirt would have stored are computed from it,
 so a case reads as "made like this, declared like that". Without ``made_from`` it is a pod
-ocirt did not make.
+ocirt did not make. ``observed.cgroup_driver`` (systemd or cgroupfs, the default) is the
+driver of the pod's runtime; ``cgroup_parent`` the parent the plan's sandbox gets.
 """
 
 from __future__ import annotations
@@ -66,7 +67,9 @@ def _observed(data: Dict[str, Any]) -> Any:
             containers.append(c)
         s["containers"] = containers
         sandboxes.append(s)
-    found = from_data({"sandboxes": sandboxes})
+    found = from_data(
+        {"sandboxes": sandboxes, "cgroup_driver": data.get("cgroup_driver", "cgroupfs")}
+    )
     found.images = _image_plans(data.get("images", {}))
     return found
 
@@ -81,7 +84,11 @@ def _load(path: Path) -> Dict[str, Any]:
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
 def test_case(path: Path) -> None:
-    checked_plan(_load(path), _plan)
+    case = _load(path)
+    planned = checked_plan(case, _plan)
+    if "cgroup_parent" in case:  # the parent the sandbox is compared and made with
+        assert planned is not None and planned.desired is not None
+        assert planned.desired.sandbox_config["linux"]["cgroup_parent"] == case["cgroup_parent"]
 
 
 def test_every_empty_plan_says_why() -> None:

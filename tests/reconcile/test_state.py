@@ -10,9 +10,11 @@ Each file in data/state/ is one case:
   in data/container: ``made_from``, ``image_digest``, ``task``, ``labels``; the document's
   group label is added to ``made_from`` unless ``group`` names another).
   ``networks`` (name -> {current, users}); ``pods`` (name -> {sandboxes}, as in data/pod).
+  ``archives`` (path -> {image name -> digest}) that an archive_path holds.
 - ``expected``: ``summary`` (the readable lines) and ``actions`` ([action, target, reason],
   every action of the document in order, a shared image once), or ``problems`` (every error
-  of an invalid document, each with its path).
+  of an invalid document, each with its path), or ``refused`` (the planner's refusal of a
+  valid document, e.g. an image nobody provides).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any, Dict, List, Mapping
 
 import pytest
 import yaml
+from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import InvalidInput
 from ansible_collections.ocirt.containerd.plugins.module_utils.pods.observed import from_data
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile import container
 from ansible_collections.ocirt.containerd.plugins.module_utils.reconcile.containers import (
@@ -52,6 +55,11 @@ def _image(ns: str, desired: Any, observed: Mapping[str, Any]) -> ObservedImage:
     if digest:
         found.record = {"name": desired.name, "digest": digest, "media_type": INDEX}
         found.state = {"complete": True, "unpacked": True, "missing": [], "manifest": None}
+    archive = (observed.get("archives") or {}).get(desired.archive_path) or {}
+    found.archive = [
+        {"names": [name], "descriptor": {"digest": digest, "mediaType": INDEX, "size": 1}}
+        for name, digest in archive.items()
+    ]
     remote = (observed.get("remote") or {}).get(desired.name)
     if remote:
         descriptor = {"digest": remote, "mediaType": INDEX, "size": 1}
@@ -133,7 +141,13 @@ def test_case(path: Path) -> None:
         assert problems == expected["problems"]
         return
     assert problems == [] and document is not None
-    plan = reconcile.decide(document, observed_state(document, case.get("observed") or {}))
+    seen = observed_state(document, case.get("observed") or {})
+    if "refused" in expected:
+        with pytest.raises(InvalidInput) as refused:
+            reconcile.decide(document, seen)
+        assert str(refused.value) == expected["refused"]
+        return
+    plan = reconcile.decide(document, seen)
     report = outcome.report(plan, document, "diff")
     assert outcome.summary_lines(report, document.namespace) == expected["summary"]
     assert _actions(plan) == [list(a) for a in expected.get("actions", [])]

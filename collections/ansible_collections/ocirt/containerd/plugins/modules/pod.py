@@ -206,6 +206,18 @@ options:
     cgroup_parent:
       description:
       - Parent cgroup of the pod.
+      - When none is given and the pod's runtime uses the systemd cgroup driver (runc's
+        C(SystemdCgroup = true), which the kubernetes-node profile of the containerd role sets),
+        the pod gets C(ocirt.slice). Under that driver runc accepts only a cgroups path of
+        the form C(slice:prefix:name), which the CRI makes only from a parent slice; without
+        one containerd hands runc C(/k8s.io/<id>) and the pod never starts. kubelet always
+        passes a slice too. systemd makes C(ocirt.slice) when the first pod enters it.
+      - The driver is read from the running containerd (the CRI's loaded configuration, for
+        the pod's O(runtime_handler)); under cgroupfs nothing is added.
+      - Under the systemd driver a parent that is not a slice (its last part does not end
+        in C(.slice)) is refused before anything is done.
+      - The parent used is part of the pod's stored configuration, so a rerun changes
+        nothing.
       type: str
     runtime_handler:
       description:

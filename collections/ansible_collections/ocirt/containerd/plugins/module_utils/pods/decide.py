@@ -10,6 +10,9 @@
   a second identical run does nothing at all.
 - stopped: as above without starting, then the sandbox is stopped.
 A pod of that name that ocirt did not make (no stored hash) is refused unless ``adopt``.
+The sandbox is compared and made with the cgroup parent it gets on this node
+(``cgroup_parent.with_parent``: ``ocirt.slice`` under the systemd driver when none is given);
+the plan's ``desired`` carries it.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any, Dict, List, Optional
 from ..common.errors import InvalidInput
 from ..reconcile.plan import Action, Plan
 from . import config_hash as ch
+from .cgroup_parent import with_parent
 from .desired import DesiredPod, DesiredPodContainer
 from .observed import ObservedPod, ObservedPodContainer, ObservedSandbox
 
@@ -191,6 +195,7 @@ def _converge_containers(
 
 
 def decide(desired: DesiredPod, observed: ObservedPod) -> PodPlan:
+    desired = with_parent(desired, observed.cgroup_driver)
     current = _pick(observed.sandboxes)
     before = _summary(current)
     if desired.state == "absent":

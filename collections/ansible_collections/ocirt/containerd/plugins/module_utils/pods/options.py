@@ -156,7 +156,13 @@ POD_OPTIONS = OptionTable(
         ),
         Option("sysctls", "dict", "namespaced sysctls of the pod", {}),
         Option("resources", "dict", "resources of the whole pod", suboptions=RESOURCE_OPTIONS),
-        Option("cgroup_parent", "str", "parent cgroup of the pod"),
+        Option(
+            "cgroup_parent",
+            "str",
+            "parent cgroup of the pod; when none is given and the pod's runtime uses the systemd "
+            "cgroup driver (SystemdCgroup = true), ocirt.slice, since runc accepts only a slice "
+            "there",
+        ),
         Option("runtime_handler", "str", "CRI runtime handler (default: containerd's default)", ""),
         Option(
             "containers",

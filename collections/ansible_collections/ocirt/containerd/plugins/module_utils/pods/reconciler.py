@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 from contextlib import contextmanager
-from typing import Any, Dict, Iterator, Optional, Tuple
+from typing import Any, Dict, Iterator, Optional, Set, Tuple
 
 from ..api import cri_images
 from ..common.errors import InvalidInput, OcirtError, Timeout
@@ -130,17 +130,21 @@ def _pod_plan(plan: Plan) -> Tuple[d.PodPlan, DesiredPod]:
     raise InvalidInput(f"{plan.subject or 'the plan'} is not a pod plan")
 
 
-def apply(conn: Connection, plan: Plan) -> Applied:
+def apply(conn: Connection, plan: Plan, images_applied: Optional[Set[int]] = None) -> Applied:
     """Carry out the plan; ``after`` is the pod as the CRI then reports it (None when
-    absent); ``details`` has the sandbox id and the container ids by name."""
+    absent); ``details`` has the sandbox id and the container ids by name.
+    ``images_applied``: ids of image plans already carried out (a state document applies
+    its images first, and a pod shares the plan of the images entry that provides its image)."""
     pod_plan, desired = _pod_plan(plan)
     done: Dict[str, Any] = {"steps": []}
     images = conn.with_namespace(CRI_NAMESPACE)
+    applied = set() if images_applied is None else images_applied
     for image in plan.children:
-        if image.changed:
+        if image.changed and id(image) not in applied:
             with _failing_as(plan, "image " + image.all_actions()[0].kind, done):
                 image_reconciler.apply(images, image)
                 done["steps"].append(image.subject)
+            applied.add(id(image))
     for c in desired.containers if desired.state != "absent" else []:
         with _failing_as(plan, f"image {c.image}", done):
             _wait_for_cri_image(conn, c.image)

@@ -91,6 +91,9 @@ def entries(plan: StatePlan, paths: Dict[str, str]) -> List[EntryOutcome]:
                 continue  # an image only containers name is shown when it changes
             path = step.path if step.declared else ""
             found.append(_entry(step, step.plan, step.kind, _name(step.plan), path))
+            found[-1]["reason"] += "".join(
+                f"; image {name} from {where}" for name, where in step.provided.items()
+            )
             continue
         for child in step.plan.children:
             name = child.desired.name if isinstance(child, ContainerPlan) and child.desired else ""

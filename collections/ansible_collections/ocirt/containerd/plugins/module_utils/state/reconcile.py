@@ -20,17 +20,18 @@ whole. ``outcome.py`` makes its one JSON shape from plain fields.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 from ..cni.paths import CniPaths
-from ..common.errors import OcirtError
+from ..common.errors import InvalidInput, OcirtError
 from ..pods import decide as pod_decide
 from ..pods import reconciler as pod_reconciler
-from ..pods.observed import CRI_NAMESPACE, ObservedPod
+from ..pods.desired import DesiredPod
+from ..pods.observed import CRI_NAMESPACE, ObservedPod, users_of, wanted_images
 from ..pods.observed import observe as observe_pod
 from ..reconcile import container, containers, image, namespace, network
-from ..reconcile.container import ContainerApplyFailed, DesiredContainer, Listing
+from ..reconcile.container import ContainerApplyFailed, Listing
 from ..reconcile.image import DesiredImage, ObservedImage
 from ..reconcile.namespace import ObservedNamespace
 from ..reconcile.network import ObservedNetworks
@@ -49,8 +50,9 @@ class Step:
     kind: str  # NAMESPACE, NETWORK, IMAGE, CONTAINERS or POD
     namespace: str
     plan: Plan
-    declared: bool = True  # False: an image only containers name
+    declared: bool = True  # False: an image only containers or pods name
     path: str = ""  # the entry in the document: images[2]
+    provided: Dict[str, str] = field(default_factory=dict)  # a pod's image -> its images entry
 
 
 @dataclass
@@ -78,11 +80,6 @@ class StatePlan(Plan):
 ImageWants = Dict[str, Tuple[str, DesiredImage]]  # key -> (namespace, the image as wanted)
 
 
-def _implicit_key(ns: str, desired: DesiredContainer) -> str:
-    options = desired.wanted()
-    return f"{ns}/{options.image}@{options.snapshotter}/pull={desired.pull}"
-
-
 def _declared_keys(document: StateDocument) -> Dict[Tuple[str, str, Optional[str]], str]:
     """(namespace, image, snapshotter) -> the path of the images entry that declares it."""
     return {
@@ -92,17 +89,32 @@ def _declared_keys(document: StateDocument) -> Dict[Tuple[str, str, Optional[str
     }
 
 
+def _key(document: StateDocument, ns: str, name: str, snapshotter: Optional[str], pull: str) -> str:
+    """The one decision of where an image comes from: the path of the images entry that
+    provides it (same namespace, name and snapshotter), whatever the user's pull policy;
+    else one key per namespace, image, snapshotter and pull policy."""
+    declared = _declared_keys(document).get((ns, name, snapshotter))
+    return declared or f"{ns}/{name}@{snapshotter}/pull={pull}"
+
+
 def image_of(document: StateDocument, entry: ContainerEntry) -> str:
-    """The key of a container's image plan: its images entry's path if the document lists
-    the image, else one key per namespace, image, snapshotter and pull policy."""
+    """The key of a container's image plan (``_key``)."""
     options = entry.desired.wanted()
-    declared = _declared_keys(document).get((entry.namespace, options.image, options.snapshotter))
-    return declared or _implicit_key(entry.namespace, entry.desired)
+    return _key(document, entry.namespace, options.image, options.snapshotter, entry.desired.pull)
+
+
+def pod_image_of(document: StateDocument, pod: DesiredPod, wanted: DesiredImage) -> str:
+    """The key of the plan of an image a pod's container needs (``_key``, in k8s.io)."""
+    return _key(document, CRI_NAMESPACE, wanted.name, wanted.snapshotter, pod.pull)
+
+
+def _pod_images(pod: DesiredPod) -> List[DesiredImage]:
+    return [] if pod.state == "absent" else wanted_images(pod)
 
 
 def image_wants(document: StateDocument) -> ImageWants:
     """Every image to plan, each once: the images entries (by path), then the images that
-    only containers name."""
+    only containers name, then those only pods name."""
     wants: ImageWants = {e.path: (e.namespace, e.desired) for e in document.images}
     for entry in document.containers:
         if entry.desired.state == "absent":
@@ -112,6 +124,12 @@ def image_wants(document: StateDocument) -> ImageWants:
             desired = entry.desired.image()
             desired.validate()
             wants[key] = (entry.namespace, desired)
+    for _, pod in document.pods:
+        for wanted in _pod_images(pod):
+            key = pod_image_of(document, pod, wanted)
+            if key not in wants:
+                wanted.validate()
+                wants[key] = (CRI_NAMESPACE, wanted)
     return wants
 
 
@@ -141,7 +159,7 @@ def observe(conn: Connection, document: StateDocument) -> ObservedState:
         networks={
             d.name: network.observe(CniPaths.from_environment(), d) for d in document.networks
         },
-        pods={path: observe_pod(conn, pod) for path, pod in document.pods},
+        pods={path: observe_pod(conn, pod, with_images=False) for path, pod in document.pods},
     )
 
 
@@ -191,6 +209,51 @@ def _container_step(
     return Step(CONTAINERS, ns, containers.decide(desired, found))
 
 
+def _users(document: StateDocument, key: str) -> List[str]:
+    """The entries that need the image planned under ``key``, for a refusal that names them."""
+    found = [key] if any(e.path == key for e in document.images) else []
+    found += [
+        f"{e.path} (container {e.desired.name})"
+        for e in document.containers
+        if e.desired.state != "absent" and image_of(document, e) == key
+    ]
+    for path, pod in document.pods:
+        for wanted in _pod_images(pod):
+            if pod_image_of(document, pod, wanted) == key:
+                found.append(f"{path} ({users_of(pod, wanted.name)})")
+    return found
+
+
+def _image_plans(document: StateDocument, observed: ObservedState) -> Dict[str, Plan]:
+    """Each image's plan by ``image_wants`` key; a refusal names the entries that need it and,
+    for an image no images entry provides, says so."""
+    plans: Dict[str, Plan] = {}
+    declared = {e.path for e in document.images}
+    for key, (ns, wanted) in image_wants(document).items():
+        try:
+            plans[key] = image.decide(wanted, observed.images[key])
+        except InvalidInput as exc:
+            unprovided = "" if key in declared else f" (no images entry provides it in {ns})"
+            raise InvalidInput(f"{'; '.join(_users(document, key))}: {exc}{unprovided}") from exc
+    return plans
+
+
+def _pod_steps(
+    document: StateDocument, observed: ObservedState, images: Dict[str, Plan]
+) -> List[Step]:
+    """The pods, each planned with the image plans of the document: an images entry's where
+    one provides the image (so a pod with pull=never may use an image the document imports)."""
+    declared = {e.path for e in document.images}
+    steps = []
+    for path, pod in document.pods:
+        keys = {w.name: pod_image_of(document, pod, w) for w in _pod_images(pod)}
+        found = replace(observed.pods[path], images=[images[k] for k in keys.values()])
+        provided = {name: key for name, key in keys.items() if key in declared}
+        planned = pod_decide.decide(pod, found)
+        steps.append(Step(POD, CRI_NAMESPACE, planned, path=path, provided=provided))
+    return steps
+
+
 def decide(document: StateDocument, observed: ObservedState) -> StatePlan:
     """The plan of the whole document, from what was observed alone."""
     steps = [
@@ -201,19 +264,14 @@ def decide(document: StateDocument, observed: ObservedState) -> StatePlan:
     ]
     steps += _network_steps(document, observed, "present")
     wants = image_wants(document)
-    images: Dict[str, Plan] = {
-        key: image.decide(d, observed.images[key]) for key, (_, d) in wants.items()
-    }
+    images = _image_plans(document, observed)
     declared = {e.path for e in document.images}
     for key, (ns, _) in wants.items():
         path = key if key in declared else ""
         steps.append(Step(IMAGE, ns, images[key], declared=key in declared, path=path))
     for ns in document.container_namespaces():
         steps.append(_container_step(document, observed, ns, images))
-    steps += [
-        Step(POD, CRI_NAMESPACE, pod_decide.decide(pod, observed.pods[path]), path=path)
-        for path, pod in document.pods
-    ]
+    steps += _pod_steps(document, observed, images)
     steps += _network_steps(document, observed, "absent")
     result = StatePlan([], children=[s.plan for s in steps], steps=steps, subject="document")
     if not result.changed:
@@ -238,7 +296,7 @@ def _apply_step(conn: Connection, step: Step, images_applied: Set[int]) -> Dict[
         network.apply(CniPaths.from_environment(), step.plan)
         return {}
     if step.kind == POD:
-        pod_reconciler.apply(conn, step.plan)
+        pod_reconciler.apply(conn, step.plan, images_applied)
         return {}
     here = conn.with_namespace(step.namespace)
     if step.kind == IMAGE:
