@@ -97,7 +97,7 @@ def test_follow_through_rotation_loses_and_repeats_nothing(conn, make):
 
 def test_the_plain_file_of_before_is_still_read(conn, make):
     # stdout only: containerd 1.6's shim, copying both streams into the one file, now and
-    # then loses stderr's line for good (3 of about 70 runs here; the task deleted, still
+    # then loses stderr's line for good (8 of 109 runs here; the task deleted, still
     # missing), which is containerd's and documented under log_driver
     made = make("plain", start=False, command=["sh", "-c", "echo out; echo err"], log_driver="file")
     assert made["log_path"].endswith("/plain.log")
