@@ -135,3 +135,15 @@ def test_a_long_claim_is_named_in_the_error(conn, make, containerd, monkeypatch)
     finally:
         holder.communicate("", timeout=30)
     assert _ocirt_leases(conn) == []
+
+
+def test_a_start_drops_the_dead_claims_of_other_containers(conn, make, containerd):
+    """containerd killed mid-start leaves the starter's claim (it could not drop it); the
+    next start of any container drops it once its owner is gone."""
+    left = make(start=False, command=SLEEPS)["id"]
+    holder = _hold_claim(containerd, conn.namespace, left)
+    holder.kill()
+    holder.wait(30)
+    other = make(start=False, command=SLEEPS)["id"]
+    lifecycle.start(conn, other)
+    assert _ocirt_leases(conn) == []

@@ -9,7 +9,10 @@ no resources, so it keeps nothing from the garbage collector, and it expires by 
 
 A claim whose owner process is gone (killed mid-start) is taken over at once; a live one is
 waited for, within CLAIM_WAIT, after which the caller looks again at the task: the other
-client has usually started it.
+client has usually started it. A claim whose start was cut short by containerd's death (its
+owner could not drop it) is dropped by the next start of any container in the namespace once
+its owner is gone, as the next pull takes over a dead pull's lease: it would otherwise block
+``namespace rm`` until it expires.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import datetime
 import hashlib
 import time
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any, Iterator, List, Mapping
 
 from ..api import leases
 from ..common import procfs
@@ -32,14 +35,32 @@ CLAIM_WAIT = 90.0
 CLAIM_TTL = datetime.timedelta(minutes=5)
 _POLL = 0.1
 _MAX_ID = 76  # containerd's identifier limit
+_PREFIX = "ocirt-start-"
 
 
 def claim_id(container_id: str) -> str:
     """The claim's lease id: readable while it fits an identifier, else a digest."""
-    lease_id = f"ocirt-start-{container_id}"
+    lease_id = f"{_PREFIX}{container_id}"
     if len(lease_id) <= _MAX_ID:
         return lease_id
-    return "ocirt-start-" + hashlib.sha256(container_id.encode()).hexdigest()[:32]
+    return _PREFIX + hashlib.sha256(container_id.encode()).hexdigest()[:32]
+
+
+def _owner_gone(lease: Mapping[str, Any]) -> bool:
+    owner = (lease.get("labels") or {}).get(leases.OWNER_LABEL)
+    return owner is None or procfs.owner_gone(owner)
+
+
+def drop_dead_claims(conn: Connection) -> List[str]:
+    """Drop the namespace's claims whose owner process is gone; their ids."""
+    dead = [
+        lease["id"]
+        for lease in leases.list_leases(conn, [f'id~="^{_PREFIX}"'])
+        if _owner_gone(lease)
+    ]
+    for lease_id in dead:
+        leases.delete_lease(conn, lease_id)
+    return dead
 
 
 def _try_claim(conn: Connection, lease_id: str, container_id: str) -> bool:
@@ -54,8 +75,7 @@ def _try_claim(conn: Connection, lease_id: str, container_id: str) -> bool:
     held = leases.get_lease(conn, lease_id)
     if held is None:  # released in between
         return False
-    owner = (held.get("labels") or {}).get(leases.OWNER_LABEL)
-    if owner is None or procfs.owner_gone(owner):
+    if _owner_gone(held):
         leases.delete_lease(conn, lease_id)
     return False
 
@@ -65,6 +85,7 @@ def start_claim(conn: Connection, container_id: str) -> Iterator[None]:
     """Hold the claim on starting ``container_id`` for the block, waiting for another
     client's claim to end first (FailedPrecondition after CLAIM_WAIT)."""
     lease_id = claim_id(container_id)
+    drop_dead_claims(conn)
     deadline = time.monotonic() + CLAIM_WAIT
     while not _try_claim(conn, lease_id, container_id):
         if time.monotonic() > deadline:
