@@ -19,6 +19,7 @@ from typing import List
 
 import pytest
 from ansible_collections.ocirt.containerd.plugins.module_utils.api import leases, tasks
+from ansible_collections.ocirt.containerd.plugins.module_utils.common import procfs
 from ansible_collections.ocirt.containerd.plugins.module_utils.common.errors import (
     FailedPrecondition,
 )
@@ -137,13 +138,29 @@ def test_a_long_claim_is_named_in_the_error(conn, make, containerd, monkeypatch)
     assert _ocirt_leases(conn) == []
 
 
-def test_a_start_drops_the_dead_claims_of_other_containers(conn, make, containerd):
-    """containerd killed mid-start leaves the starter's claim (it could not drop it); the
-    next start of any container drops it once its owner is gone."""
+def _dead_owner() -> str:
+    """An owner identity (procfs.owner_identity's form) of a process that is gone."""
+    boot, pidns, _pid, _ticks = procfs.owner_identity().split()
+    return f"{boot} {pidns} 999999999 1"
+
+
+def test_a_start_drops_the_dead_step_leases_but_keeps_what_a_pull_resumes(conn, make, containerd):
+    """containerd killed mid-step leaves the step's lease (its owner could not drop it): a
+    claim, a create's snapshot lease. The next start of any container drops those once
+    their owner is gone; a dead pull's lease stays for the next pull to resume, and a lease
+    that is not ocirt's is never touched."""
     left = make(start=False, command=SLEEPS)["id"]
     holder = _hold_claim(containerd, conn.namespace, left)
     holder.kill()
     holder.wait(30)
-    other = make(start=False, command=SLEEPS)["id"]
-    lifecycle.start(conn, other)
-    assert _ocirt_leases(conn) == []
+    dead = {leases.OWNER_LABEL: _dead_owner()}
+    leases.create_lease(conn, labels=dead, lease_id="ocirt-dead-create")
+    resumable = {**dead, leases.RESUMABLE_LABEL: "true"}
+    leases.create_lease(conn, labels=resumable, lease_id="ocirt-dead-pull")
+    conn.call(leases.CREATE, {"id": "not-ours", "labels": {}})
+    try:
+        lifecycle.start(conn, make(start=False, command=SLEEPS)["id"])
+        assert sorted(_ocirt_leases(conn)) == ["not-ours", "ocirt-dead-pull"]
+    finally:
+        for lease_id in ("ocirt-dead-pull", "not-ours"):
+            leases.delete_lease(conn, lease_id)

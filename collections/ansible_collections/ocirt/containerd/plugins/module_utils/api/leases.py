@@ -30,6 +30,8 @@ _PKG = "containerd.services.leases.v1."
 EXPIRE_LABEL = "containerd.io/gc.expire"
 OWNER_LABEL = "ocirt.owner"  # the process using it (see procfs.owner_identity)
 PURPOSE_LABEL = "ocirt.purpose"  # what the lease is for, for people reading `ctr leases ls`
+#: an operation's lease a later run takes over to resume it (a pull, an import)
+RESUMABLE_LABEL = "ocirt.resumable"
 
 #: An interrupted run's lease is gone this long after its last renewal at most (containerd's
 #: own client takes 24 h and never renews); the next ocirt run drops it even sooner.
@@ -145,6 +147,26 @@ def adopt_stale_leases(conn: Connection, into: str) -> List[str]:
     return dropped
 
 
+def drop_dead_step_leases(conn: Connection) -> List[str]:
+    """Drop the ocirt leases of processes that are gone, but for those a later run resumes
+    (RESUMABLE_LABEL: adopt_stale_leases takes them over); the ids dropped.
+
+    What is left are the leases of single steps: a container's snapshot until its record
+    exists, a start claim. containerd killed during such a step leaves its lease (the
+    owner could not drop it), and the next run may find nothing to redo there; dropped, the
+    garbage collector takes what nothing else references, and ``namespace rm`` works again.
+    """
+    dropped = []
+    for lease in list_leases(conn):
+        labels = lease.get("labels") or {}
+        owner = labels.get(OWNER_LABEL)
+        if owner is None or RESUMABLE_LABEL in labels or not procfs.owner_gone(owner):
+            continue
+        delete_lease(conn, lease["id"])
+        dropped.append(lease["id"])
+    return dropped
+
+
 def _drop_quietly(conn: Connection, lease_id: str, sync: bool) -> None:
     """Cleanup on a failure path: the first error is the one to report, not this one."""
     try:
@@ -183,7 +205,9 @@ class OperationLease:
         renew_every: datetime.timedelta = RENEW_EVERY,
     ) -> None:
         self.conn = conn
-        self.labels = {PURPOSE_LABEL: purpose[:200]} if purpose else {}
+        self.labels = {RESUMABLE_LABEL: "true"}
+        if purpose:
+            self.labels[PURPOSE_LABEL] = purpose[:200]
         self.expires_in = expires_in
         self.renew_every = renew_every.total_seconds()
         self.ids: List[str] = [create_lease(conn, expires_in, self.labels)]

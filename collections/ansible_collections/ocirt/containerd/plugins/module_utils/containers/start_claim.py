@@ -9,10 +9,11 @@ no resources, so it keeps nothing from the garbage collector, and it expires by 
 
 A claim whose owner process is gone (killed mid-start) is taken over at once; a live one is
 waited for, within CLAIM_WAIT, after which the caller looks again at the task: the other
-client has usually started it. A claim whose start was cut short by containerd's death (its
-owner could not drop it) is dropped by the next start of any container in the namespace once
-its owner is gone, as the next pull takes over a dead pull's lease: it would otherwise block
-``namespace rm`` until it expires.
+client has usually started it. Each start first drops the leases of single steps whose owner
+is gone (api/leases.drop_dead_step_leases): a claim, or a create's snapshot lease, that
+containerd's death kept its owner from dropping, which the next run may never touch again
+(the container found running, or created) and which would block ``namespace rm`` until
+it expires.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import datetime
 import hashlib
 import time
 from contextlib import contextmanager
-from typing import Any, Iterator, List, Mapping
+from typing import Any, Iterator, Mapping
 
 from ..api import leases
 from ..common import procfs
@@ -51,18 +52,6 @@ def _owner_gone(lease: Mapping[str, Any]) -> bool:
     return owner is None or procfs.owner_gone(owner)
 
 
-def drop_dead_claims(conn: Connection) -> List[str]:
-    """Drop the namespace's claims whose owner process is gone; their ids."""
-    dead = [
-        lease["id"]
-        for lease in leases.list_leases(conn, [f'id~="^{_PREFIX}"'])
-        if _owner_gone(lease)
-    ]
-    for lease_id in dead:
-        leases.delete_lease(conn, lease_id)
-    return dead
-
-
 def _try_claim(conn: Connection, lease_id: str, container_id: str) -> bool:
     """Whether this process now holds the claim (a dead owner's claim is dropped first)."""
     try:
@@ -85,7 +74,7 @@ def start_claim(conn: Connection, container_id: str) -> Iterator[None]:
     """Hold the claim on starting ``container_id`` for the block, waiting for another
     client's claim to end first (FailedPrecondition after CLAIM_WAIT)."""
     lease_id = claim_id(container_id)
-    drop_dead_claims(conn)
+    leases.drop_dead_step_leases(conn)
     deadline = time.monotonic() + CLAIM_WAIT
     while not _try_claim(conn, lease_id, container_id):
         if time.monotonic() > deadline:
