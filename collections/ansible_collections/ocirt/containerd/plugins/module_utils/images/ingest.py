@@ -17,7 +17,7 @@ import time
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional
 
 from ..api import content
 from ..api.images import put_image
@@ -28,7 +28,7 @@ from ..transport.connection import Connection, LeaseRef
 from . import documents
 from .graph import choose, config_platform, listed_platforms, manifest_entries
 from .platforms import format_platform
-from .unpack import uncompressed_labels, unpack
+from .unpack import unpack
 
 DEFAULT_PARALLEL_LAYERS = 3
 LOCK_WAIT = 600.0  # seconds to wait for another client's ingest of the same blob
@@ -115,7 +115,7 @@ def _ref_for(descriptor: Mapping[str, Any]) -> str:
     return f"{kind}-{descriptor['digest']}"
 
 
-def run_in_daemon_threads(jobs: Sequence[Callable[[], Any]], parallel: int) -> List[Future]:
+def run_in_daemon_threads(jobs: List[Callable[[], Any]], parallel: int) -> List[Future]:
     """Run ``jobs`` on at most ``parallel`` daemon threads; one future per job.
 
     Not a ThreadPoolExecutor: Python joins its threads at exit, so a process interrupted
@@ -211,16 +211,13 @@ class Ingest:
         if self.progress:
             self.progress(descriptor["digest"], len(data), len(data))
 
-    def _write_stream(
-        self, descriptor: Mapping[str, Any], labels: Optional[Mapping[str, str]] = None
-    ) -> bool:
-        """Stream a layer in; True when this call wrote it (with ``labels`` at its commit)."""
+    def _write_stream(self, descriptor: Mapping[str, Any]) -> None:
         digest = descriptor["digest"]
         size = int(descriptor["size"])
         if self._present(digest):
             if self.progress:
                 self.progress(digest, size, size)
-            return False
+            return
         progress = self.progress
         report = (lambda n: progress(digest, n, size)) if progress else None
         try:
@@ -232,7 +229,7 @@ class Ingest:
                     size,
                     digest,
                     _ref_for(descriptor),
-                    {**self.source.location(descriptor), **(labels or {})},
+                    self.source.location(descriptor),
                     self.lease,
                     report,
                     self.cancelled,
@@ -245,7 +242,6 @@ class Ingest:
             raise type(exc)(f"layer {digest}: {exc}") from None
         if wrote:
             self.written.append(digest)
-        return wrote
 
     def manifest(
         self, descriptor: Mapping[str, Any], platform: str, unpack_into: Optional[str] = None
@@ -260,17 +256,13 @@ class Ingest:
         config_descriptor = manifest["config"]
         config_data = self.source.read(config_descriptor)
         config = documents.parse_config(config_data, f"image config {config_descriptor['digest']}")
+        self._write_small(config_descriptor, config_data, {})
         layers = manifest.get("layers") or []
         chain_id = ""
-        # the layers to unpack get their uncompressed label as they are written (unpack)
-        labels = uncompressed_labels(config) if unpack_into else []
-        jobs = [
-            functools.partial(self._write_stream, layer, labels[i] if i < len(labels) else None)
-            for i, layer in enumerate(layers)
-        ]
-        futures = run_in_daemon_threads(jobs, self.parallel)
+        futures = run_in_daemon_threads(
+            [functools.partial(self._write_stream, layer) for layer in layers], self.parallel
+        )
         try:
-            self._write_small(config_descriptor, config_data, {})  # while the layers download
             if unpack_into:
                 chain_id = unpack(
                     self.conn,

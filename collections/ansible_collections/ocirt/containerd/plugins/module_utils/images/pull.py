@@ -120,7 +120,6 @@ def pull_image(
         pinned = resolved["endpoint"] if resolved else None
         if resolved and pinned is not None:
             top, host = resolved["descriptor"], pinned
-            client.known_plain(pinned)
         else:
             top, host = client.resolve()
         source = RegistrySource(client, ref)

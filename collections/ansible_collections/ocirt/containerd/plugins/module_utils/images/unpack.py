@@ -32,57 +32,31 @@ def unpack(
     config: Mapping[str, Any],
     snapshotter: str,
     lease: Optional[LeaseRef] = None,
-    wait_for_layer: Optional[Callable[[int], bool]] = None,
+    wait_for_layer: Optional[Callable[[int], None]] = None,
 ) -> str:
     """Apply every layer not yet present; returns the top chain ID.
 
     ``wait_for_layer(i)`` blocks until layer i is in the content store: a pull unpacks the
-    first layers while later ones are still downloading. It returns True when the blob was
-    just written with its uncompressed label (``uncompressed_labels``), which saves one
-    Content.Update per layer, a metadata transaction with an fsync in containerd. The config
-    blob is labelled with the top chain ID so the snapshots live as long as the image, and
-    each layer blob with its uncompressed digest, as containerd does.
+    first layers while later ones are still downloading. The config blob is labelled with the
+    top chain ID so the snapshots live as long as the image, and each layer blob with its
+    uncompressed digest, as containerd does.
     """
     layers_match(manifest, config, "image config")
     layers = manifest.get("layers") or []
     ids = chain_ids(diff_ids(config))
     parent = ""
-    unpacked = _unpacked_below(conn, snapshotter, ids)  # asked while layer 0 downloads
     for i, (layer, diff_id, chain_id) in enumerate(zip(layers, diff_ids(config), ids)):
-        fresh = wait_for_layer(i) if wait_for_layer else False
-        if i >= unpacked:
+        if wait_for_layer:
+            wait_for_layer(i)
+        if snapshots.stat_snapshot(conn, snapshotter, chain_id) is None:
             _apply_one(conn, layer, diff_id, chain_id, parent, snapshotter, lease)
-        if not fresh:
-            content.update_labels(conn, layer["digest"], {UNCOMPRESSED_LABEL: diff_id})
+        content.update_labels(conn, layer["digest"], {UNCOMPRESSED_LABEL: diff_id})
         parent = chain_id
     if ids:
         content.update_labels(
             conn, config_descriptor["digest"], {snapshot_gc_label(snapshotter): ids[-1]}
         )
     return ids[-1] if ids else ""
-
-
-def _unpacked_below(conn: Connection, snapshotter: str, ids: List[str]) -> int:
-    """How many of the bottom layers are snapshots already.
-
-    A snapshot's parent cannot be removed while the snapshot exists, so the present ones
-    are the bottom of the chain: a cold pull asks once instead of once per layer. One that
-    appears meanwhile (a concurrent pull) makes our commit fail AlreadyExists, and we keep it.
-    """
-    for n, chain_id in enumerate(ids):
-        if snapshots.stat_snapshot(conn, snapshotter, chain_id) is None:
-            return n
-    return len(ids)
-
-
-def uncompressed_labels(config: Mapping[str, Any]) -> List[Dict[str, str]]:
-    """Per layer, the label its blob gets when it is unpacked, to set when it is written.
-
-    A layer whose bytes do not unpack to its diff ID fails the unpack (``_apply_one``), and
-    a blob this pull wrote lives only by its lease, which the failed pull drops: GC takes it
-    and its label with it.
-    """
-    return [{UNCOMPRESSED_LABEL: diff_id} for diff_id in diff_ids(config)]
 
 
 def _apply_one(
@@ -109,11 +83,9 @@ def _apply_one(
                 f"layer {layer['digest']} unpacks to {applied['digest']}, "
                 f"but the image config says {diff_id}"
             )
-        # a commit turns the active snapshot ``key`` into ``chain_id``: nothing to remove
         try:
             snapshots.commit(conn, snapshotter, chain_id, key, labels, lease=lease)
-        except AlreadyExists:  # a concurrent unpack committed the same chain ID first
-            snapshots.remove(conn, snapshotter, key)
-    except BaseException:
+        except AlreadyExists:
+            pass  # a concurrent unpack committed the same chain ID first
+    finally:
         snapshots.remove(conn, snapshotter, key)
-        raise

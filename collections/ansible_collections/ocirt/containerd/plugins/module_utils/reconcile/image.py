@@ -9,11 +9,12 @@ Nothing is downloaded in check mode, and a pull is pinned to the digest the plan
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, TypedDict
+from typing import Any, Dict, List, Optional, Tuple, TypedDict
 
 from ..api import images
 from ..common.defaults import DEFAULT_SNAPSHOTTER
 from ..common.errors import InvalidInput
+from ..images.archive_import import ImportedImage, import_archive, read_archive
 from ..images.ingest import Progress
 from ..images.local_state import LocalImageState, local_state
 from ..images.manage import containers_using, in_use, remove_image
@@ -24,9 +25,6 @@ from ..images.pull import RegistryAccess, Resolved, pull_image, resolve_remote
 from ..registry.reference import normalize_name
 from ..transport.connection import Connection
 from .plan import Action, Applied, Plan
-
-if TYPE_CHECKING:  # archives (tarfile, gzip, lzma, bz2) load only for source=archive
-    from ..images.archive_import import ImportedImage
 
 
 class ImageSummary(TypedDict):
@@ -134,8 +132,6 @@ def observe(conn: Connection, desired: DesiredImage) -> ObservedImage:
     if needs_remote(desired, observed):
         observed.remote = resolve_remote(desired.name, desired.access)
     if desired.source == "archive" and desired.archive_path:
-        from ..images.archive_import import read_archive
-
         entries = read_archive(desired.archive_path, platform=desired.platform)
         observed.archive = [{"names": e["names"], "descriptor": e["descriptor"]} for e in entries]
     return observed
@@ -317,8 +313,6 @@ def apply(conn: Connection, plan: Plan, progress: Optional[Progress] = None) -> 
 def _import(
     conn: Connection, desired: DesiredImage, progress: Optional[Progress]
 ) -> List[ImportedImage]:
-    from ..images.archive_import import import_archive
-
     return import_archive(
         conn,
         desired.archive_path or "",

@@ -15,7 +15,6 @@ import email.utils
 import hashlib
 import http.client
 import json
-import os
 import socket
 import ssl
 import threading
@@ -54,44 +53,8 @@ class ImageNotFound(NotFound):
         self.endpoint = endpoint
 
 
-#: TLS contexts by what they load: making one with the system's CAs costs ~70 ms, and the
-#: plan's resolve and the pull each make a client. Keyed by the files' mtimes and sizes, so
-#: a CA file that changed is loaded again.
-_CONTEXTS: Dict[Tuple[Any, ...], ssl.SSLContext] = {}
-_SHARED_LOCK = threading.Lock()
-
-
-def _file_key(path: str) -> Tuple[str, int, int]:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return (path, -1, -1)  # _ssl_context names the file when it cannot load it
-    return (path, st.st_mtime_ns, st.st_size)
-
-
-def _context_for(host: RegistryHost) -> ssl.SSLContext:
-    key = (
-        host.skip_verify,
-        tuple(_file_key(ca) for ca in host.ca_files),
-        tuple((_file_key(cert), _file_key(k) if k else None) for cert, k in host.client_pairs),
-    )
-    with _SHARED_LOCK:
-        context = _CONTEXTS.get(key)
-    if context is None:
-        context = _ssl_context(host)
-        with _SHARED_LOCK:
-            _CONTEXTS[key] = context
-    return context
-
-
 def _ssl_context(host: RegistryHost) -> ssl.SSLContext:
-    if host.skip_verify and not host.ca_files:
-        # nothing is verified: the system's CAs need not be loaded
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    else:
-        context = ssl.create_default_context()
+    context = ssl.create_default_context()
     for ca in host.ca_files:
         try:
             context.load_verify_locations(cafile=ca)
@@ -177,7 +140,7 @@ class RegistryClient:
     def _context(self, host: RegistryHost) -> ssl.SSLContext:
         key = host.host
         if key not in self._contexts:
-            self._contexts[key] = _context_for(host)
+            self._contexts[key] = _ssl_context(host)
         return self._contexts[key]
 
     def _connection(
@@ -236,7 +199,7 @@ class RegistryClient:
             except ssl.SSLError as exc:
                 self._drop_connection(scheme, netloc)
                 if host.http_fallback and scheme == "https":
-                    plain = _plain(host)
+                    plain = replace(host, scheme="http", http_fallback=False, skip_verify=False)
                     self._replace_host(host, plain)
                     return self._send(plain, method, url.replace("https://", "http://", 1), headers)
                 last_error = exc
@@ -274,16 +237,6 @@ class RegistryClient:
 
     def _replace_host(self, old: RegistryHost, new: RegistryHost) -> None:
         self.hosts = [new if h is old else h for h in self.hosts]
-
-    def known_plain(self, endpoint: RegistryHost) -> None:
-        """``endpoint`` answered a resolve moments ago (the plan's): when it is a loopback
-        default found speaking plain HTTP, go there at once instead of failing a TLS
-        handshake again."""
-        if endpoint.scheme != "http":
-            return
-        self.hosts = [
-            _plain(h) if h.http_fallback and h.host == endpoint.host else h for h in self.hosts
-        ]
 
     def request(
         self,
@@ -584,11 +537,6 @@ class RegistryClient:
                     continue
                 chunk, skip = chunk[skip:], 0
             yield chunk
-
-
-def _plain(host: RegistryHost) -> RegistryHost:
-    """A loopback default endpoint that speaks plain HTTP, as containerd falls back to."""
-    return replace(host, scheme="http", http_fallback=False, skip_verify=False)
 
 
 def _retry_after(value: str) -> Optional[float]:
