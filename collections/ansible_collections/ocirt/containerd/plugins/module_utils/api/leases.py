@@ -75,6 +75,13 @@ ADD_RESOURCE = Method(_SERVICE + "AddResource", ADD_RESOURCE_REQUEST, EMPTY)
 LIST_RESOURCES = Method(_SERVICE + "ListResources", LIST_RESOURCES_REQUEST, LIST_RESOURCES_RESPONSE)
 
 
+def owner_gone(lease: Mapping[str, Any]) -> bool:
+    """Whether the ocirt process that made ``lease`` is gone (False for a lease that is not
+    ocirt's: it names no owner)."""
+    owner = (lease.get("labels") or {}).get(OWNER_LABEL)
+    return owner is not None and procfs.owner_gone(owner)
+
+
 def list_leases(conn: Connection, filters: Sequence[str] = ()) -> List[Dict[str, Any]]:
     return conn.call(LIST, {"filters": list(filters)})["leases"]
 
@@ -136,8 +143,7 @@ def adopt_stale_leases(conn: Connection, into: str) -> List[str]:
     """
     dropped = []
     for lease in list_leases(conn):
-        owner = (lease.get("labels") or {}).get(OWNER_LABEL)
-        stale = lease["id"] in _ABANDONED or (owner is not None and procfs.owner_gone(owner))
+        stale = lease["id"] in _ABANDONED or owner_gone(lease)
         if lease["id"] == into or not stale:
             continue
         copy_resources(conn, lease["id"], into)
@@ -158,16 +164,14 @@ def drop_dead_step_leases(conn: Connection) -> List[str]:
     """
     dropped = []
     for lease in list_leases(conn):
-        labels = lease.get("labels") or {}
-        owner = labels.get(OWNER_LABEL)
-        if owner is None or RESUMABLE_LABEL in labels or not procfs.owner_gone(owner):
+        if RESUMABLE_LABEL in (lease.get("labels") or {}) or not owner_gone(lease):
             continue
         delete_lease(conn, lease["id"])
         dropped.append(lease["id"])
     return dropped
 
 
-def _drop_quietly(conn: Connection, lease_id: str, sync: bool) -> None:
+def drop_quietly(conn: Connection, lease_id: str, sync: bool) -> None:
     """Cleanup on a failure path: the first error is the one to report, not this one."""
     try:
         delete_lease(conn, lease_id, sync=sync)
@@ -182,7 +186,7 @@ def temporary_lease(conn: Connection, sync_on_failure: bool = True, **kw: Any) -
     try:
         yield lease_id
     except BaseException:
-        _drop_quietly(conn, lease_id, sync_on_failure)
+        drop_quietly(conn, lease_id, sync_on_failure)
         raise
     delete_lease(conn, lease_id)
 
@@ -253,7 +257,7 @@ class OperationLease:
         self._stopped.set()
         with self._lock:
             for lease_id in self.ids:
-                _drop_quietly(self.conn, lease_id, sync=True)
+                drop_quietly(self.conn, lease_id, sync=True)
 
     def abandon(self) -> None:
         """Stop renewing and keep the leases: they expire, or the next run takes them over."""

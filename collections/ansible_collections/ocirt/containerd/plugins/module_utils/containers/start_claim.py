@@ -9,11 +9,11 @@ no resources, so it keeps nothing from the garbage collector, and it expires by 
 
 A claim whose owner process is gone (killed mid-start) is taken over at once; a live one is
 waited for, within CLAIM_WAIT, after which the caller looks again at the task: the other
-client has usually started it. Each start first drops the leases of single steps whose owner
-is gone (api/leases.drop_dead_step_leases): a claim, or a create's snapshot lease, that
-containerd's death kept its owner from dropping, which the next run may never touch again
-(the container found running, or created) and which would block ``namespace rm`` until
-it expires.
+client has usually started it. A process's first start in a namespace drops the leases of
+single steps whose owner is gone (api/leases.drop_dead_step_leases): a claim, or a create's
+snapshot lease, that containerd's death kept its owner from dropping, which the next run
+may never touch again (the container found running, or created) and which would block
+``namespace rm`` until it expires.
 """
 
 from __future__ import annotations
@@ -22,11 +22,10 @@ import datetime
 import hashlib
 import time
 from contextlib import contextmanager
-from typing import Any, Iterator, Mapping
+from typing import Iterator, Set, Tuple
 
 from ..api import leases
-from ..common import procfs
-from ..common.errors import AlreadyExists, FailedPrecondition, OcirtError
+from ..common.errors import AlreadyExists, FailedPrecondition
 from ..transport.connection import Connection
 
 #: How long a start waits for another client's start of the same container (a task create
@@ -47,9 +46,18 @@ def claim_id(container_id: str) -> str:
     return _PREFIX + hashlib.sha256(container_id.encode()).hexdigest()[:32]
 
 
-def _owner_gone(lease: Mapping[str, Any]) -> bool:
-    owner = (lease.get("labels") or {}).get(leases.OWNER_LABEL)
-    return owner is None or procfs.owner_gone(owner)
+#: (address, namespace) already swept by this process: a set of 200 starts lists once
+_SWEPT: Set[Tuple[str, str]] = set()
+
+
+def _sweep_once(conn: Connection) -> None:
+    """leases.drop_dead_step_leases, the first time this process starts a container in
+    the connection's namespace (a dead claim of the container itself is taken over in
+    _try_claim whenever it is met)."""
+    key = (conn.address, conn.namespace or "")
+    if key not in _SWEPT:
+        leases.drop_dead_step_leases(conn)
+        _SWEPT.add(key)
 
 
 def _try_claim(conn: Connection, lease_id: str, container_id: str) -> bool:
@@ -64,7 +72,7 @@ def _try_claim(conn: Connection, lease_id: str, container_id: str) -> bool:
     held = leases.get_lease(conn, lease_id)
     if held is None:  # released in between
         return False
-    if _owner_gone(held):
+    if leases.owner_gone(held):
         leases.delete_lease(conn, lease_id)
     return False
 
@@ -74,7 +82,7 @@ def start_claim(conn: Connection, container_id: str) -> Iterator[None]:
     """Hold the claim on starting ``container_id`` for the block, waiting for another
     client's claim to end first (FailedPrecondition after CLAIM_WAIT)."""
     lease_id = claim_id(container_id)
-    leases.drop_dead_step_leases(conn)
+    _sweep_once(conn)
     deadline = time.monotonic() + CLAIM_WAIT
     while not _try_claim(conn, lease_id, container_id):
         if time.monotonic() > deadline:
@@ -86,7 +94,4 @@ def start_claim(conn: Connection, container_id: str) -> Iterator[None]:
     try:
         yield
     finally:
-        try:
-            leases.delete_lease(conn, lease_id)
-        except OcirtError:
-            pass  # the first error is the one to report; the claim expires by itself
+        leases.drop_quietly(conn, lease_id, sync=False)  # else it expires by itself
